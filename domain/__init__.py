@@ -1,0 +1,1 @@
+"""ReturnDesk's business rules: pure, typed, no I/O."""

@@ -1,0 +1,237 @@
+"""The conditions transitions check; each refuses with a stable code and words for a person."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from domain.policy import check_eligibility, evidence_required, fee_payer_for
+from domain.request import Actor, Command, Refusal, ReturnSnapshot
+from domain.terms import AppealOf, Role, State
+from domain.text import N_, Text
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One actor trying one command on one request at one moment: what every guard reads."""
+
+    snapshot: ReturnSnapshot
+    command: Command
+    actor: Actor
+    now: datetime
+
+
+Guard = Callable[[Attempt], Refusal | None]
+
+
+def appeal_kind(snapshot: ReturnSnapshot) -> AppealOf:
+    """Which decision an appeal from this state is against."""
+    return AppealOf.INSPECTION if snapshot.state is State.INSPECTION_FAILED else AppealOf.REJECTION
+
+
+def _not_due(due_at: datetime | None) -> Refusal:
+    return Refusal("not_due", Text(N_("This is not due until %(due_at)s."), {"due_at": due_at}))
+
+
+# -- conditions on the request, the actor and the clock (also checked to offer buttons) --
+
+
+def within_appeal_window(attempt: Attempt) -> Refusal | None:
+    deadline = attempt.snapshot.appeal_deadline
+    if deadline is not None and attempt.now <= deadline:
+        return None
+    return Refusal(
+        "appeal_window_closed",
+        Text(N_("The appeal window closed on %(appeal_deadline)s."), {"appeal_deadline": deadline}),
+    )
+
+
+def not_yet_appealed(attempt: Attempt) -> Refusal | None:
+    snapshot = attempt.snapshot
+    if appeal_kind(snapshot) in snapshot.appealed or snapshot.inspection_failed_final:
+        return Refusal(
+            "already_appealed",
+            Text(
+                N_("This decision has already been appealed; each decision can be appealed once.")
+            ),
+        )
+    return None
+
+
+def someone_else_decided(attempt: Attempt) -> Refusal | None:
+    # an appeal is only a second look if a different person takes it (DESIGN §2)
+    if attempt.actor.id != attempt.snapshot.decided_by:
+        return None
+    return Refusal(
+        "same_decider",
+        Text(N_("You took the decision under appeal; another supervisor must decide the appeal.")),
+    )
+
+
+def ship_by_passed(attempt: Attempt) -> Refusal | None:
+    ship_by = attempt.snapshot.ship_by
+    if ship_by is not None and attempt.now > ship_by:
+        return None
+    return _not_due(ship_by)
+
+
+def refund_settled(attempt: Attempt) -> Refusal | None:
+    snapshot = attempt.snapshot
+    if snapshot.refunded_at is None:
+        return _not_due(None)
+    due_at = snapshot.refunded_at + timedelta(days=snapshot.policy.close_after_refund_days)
+    return None if attempt.now >= due_at else _not_due(due_at)
+
+
+def appeal_window_passed(attempt: Attempt) -> Refusal | None:
+    deadline = attempt.snapshot.appeal_deadline
+    if deadline is not None and attempt.now > deadline:
+        return None
+    return _not_due(deadline)
+
+
+def within_paid(attempt: Attempt) -> Refusal | None:
+    snapshot = attempt.snapshot
+    if snapshot.refund_amount is None or snapshot.refund_amount <= snapshot.paid_total:
+        return None
+    return Refusal(
+        "over_refund",
+        Text(
+            N_("The refund of %(amount)s is more than the %(paid)s paid for the order."),
+            {"amount": snapshot.refund_amount, "paid": snapshot.paid_total},
+        ),
+    )
+
+
+# -- conditions on what the actor supplied with the command --
+
+
+def items_listed(attempt: Attempt) -> Refusal | None:
+    if attempt.snapshot.items:
+        return None
+    return Refusal("items_required", Text(N_("Add at least one item to return.")))
+
+
+def reason_given(attempt: Attempt) -> Refusal | None:
+    if attempt.snapshot.reason is not None:
+        return None
+    return Refusal("reason_required", Text(N_("Choose why you are returning the goods.")))
+
+
+def window_open(attempt: Attempt) -> Refusal | None:
+    snapshot, command = attempt.snapshot, attempt.command
+    eligibility = check_eligibility(
+        snapshot.order_completed_at,
+        (item.product_category for item in snapshot.items),
+        snapshot.policy,
+        attempt.now,
+    )
+    if eligibility.eligible:
+        return None
+    if attempt.actor.role is Role.SUPERVISOR and command.override_window:
+        if command.message.strip():
+            return None
+        return Refusal(
+            "message_required", Text(N_("Say why the closed return window is overridden."))
+        )
+    return Refusal("window_closed", eligibility.message)
+
+
+def evidence_attached(attempt: Attempt) -> Refusal | None:
+    snapshot = attempt.snapshot
+    if not evidence_required(snapshot.policy, snapshot.reason):
+        return None
+    if snapshot.evidence_count + attempt.command.added_evidence > 0:
+        return None
+    return Refusal(
+        "evidence_required",
+        Text(N_("Add at least one photo: this reason needs evidence.")),
+    )
+
+
+def serials_not_returned(attempt: Attempt) -> Refusal | None:
+    snapshot = attempt.snapshot
+    for item in snapshot.items:
+        if item.serial_number and item.serial_number in snapshot.already_returned_serials:
+            return Refusal(
+                "already_returned",
+                Text(
+                    N_("Serial number %(serial)s is already on another return request."),
+                    {"serial": item.serial_number},
+                ),
+            )
+    return None
+
+
+def message_given(attempt: Attempt) -> Refusal | None:
+    if attempt.command.message.strip():
+        return None
+    return Refusal("message_required", Text(N_("Please write a message; this step needs one.")))
+
+
+def answer_given(attempt: Attempt) -> Refusal | None:
+    command = attempt.command
+    if command.message.strip() or command.added_evidence > 0:
+        return None
+    return Refusal(
+        "answer_required",
+        Text(N_("Answer the question or add new evidence before sending the request back.")),
+    )
+
+
+def reason_code_given(attempt: Attempt) -> Refusal | None:
+    if attempt.command.reason_code.strip():
+        return None
+    return Refusal("reason_code_required", Text(N_("Choose the reason for this decision.")))
+
+
+def fee_payer_known(attempt: Attempt) -> Refusal | None:
+    snapshot = attempt.snapshot
+    if fee_payer_for(snapshot.policy, snapshot.reason) or attempt.command.fee_payer:
+        return None
+    return Refusal("fee_payer_required", Text(N_("Choose who pays the return shipping.")))
+
+
+def tracking_given(attempt: Attempt) -> Refusal | None:
+    command = attempt.command
+    if command.carrier.strip() and command.tracking_number.strip():
+        return None
+    return Refusal("tracking_required", Text(N_("Enter the carrier and the tracking number.")))
+
+
+def serials_confirmed(attempt: Attempt) -> Refusal | None:
+    confirmed = {serial.strip().upper() for serial in attempt.command.confirmed_serials}
+    for item in attempt.snapshot.items:
+        if item.serial_number and item.serial_number.strip().upper() not in confirmed:
+            return Refusal(
+                "serial_mismatch",
+                Text(
+                    N_("Serial number %(serial)s was not found on the returned goods."),
+                    {"serial": item.serial_number},
+                ),
+            )
+    return None
+
+
+def photos_attached(attempt: Attempt) -> Refusal | None:
+    if attempt.command.added_evidence >= 1:
+        return None
+    return Refusal("photos_required", Text(N_("Attach at least one photo of what failed.")))
+
+
+def payment_reference_given(attempt: Attempt) -> Refusal | None:
+    if attempt.command.payment_reference.strip():
+        return None
+    return Refusal(
+        "payment_reference_required", Text(N_("Enter the payment reference of the refund."))
+    )
+
+
+def invoice_reversal_given(attempt: Attempt) -> Refusal | None:
+    if not attempt.snapshot.invoice_issued or attempt.command.invoice_reversal.strip():
+        return None
+    return Refusal(
+        "invoice_reversal_required",
+        Text(N_("An invoice was issued for this order: enter the reference of its reversal.")),
+    )

@@ -1,0 +1,440 @@
+"""The lifecycle of a return request: the transition table and the one function that decides."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timedelta
+from types import MappingProxyType
+
+from domain.guards import (
+    Attempt,
+    Guard,
+    answer_given,
+    appeal_kind,
+    appeal_window_passed,
+    evidence_attached,
+    fee_payer_known,
+    invoice_reversal_given,
+    items_listed,
+    message_given,
+    not_yet_appealed,
+    payment_reference_given,
+    photos_attached,
+    reason_code_given,
+    reason_given,
+    refund_settled,
+    serials_confirmed,
+    serials_not_returned,
+    ship_by_passed,
+    someone_else_decided,
+    tracking_given,
+    window_open,
+    within_appeal_window,
+    within_paid,
+)
+from domain.labels import NEXT_STEP, STATE_LABELS, STATE_TONE, WRONG_STATE
+from domain.money import refund_amount
+from domain.policy import fee_payer_for
+from domain.request import (
+    Actor,
+    Changes,
+    Command,
+    Decision,
+    Effect,
+    EffectKind,
+    Event,
+    ItemSnapshot,
+    Refusal,
+    ReturnSnapshot,
+)
+from domain.terms import Action, AppealOf, FeePayer, Reason, Resolution, Role, State
+from domain.text import N_, Text
+
+__all__ = [
+    "NEXT_STEP",
+    "STATE_LABELS",
+    "STATE_TONE",
+    "TRANSITIONS",
+    "Action",
+    "Actor",
+    "AppealOf",
+    "Changes",
+    "Command",
+    "Decision",
+    "Effect",
+    "EffectKind",
+    "Event",
+    "FeePayer",
+    "ItemSnapshot",
+    "Reason",
+    "Refusal",
+    "Resolution",
+    "ReturnSnapshot",
+    "Role",
+    "State",
+    "Transition",
+    "allowed_actions",
+    "apply",
+    "decide",
+]
+
+# -- what each transition writes on the request --
+
+
+def _nothing(attempt: Attempt) -> Changes:
+    return Changes()
+
+
+def _submitted(attempt: Attempt) -> Changes:
+    hours = attempt.snapshot.policy.review_sla_hours
+    return Changes(submitted_at=attempt.now, review_due_at=attempt.now + timedelta(hours=hours))
+
+
+def _approved(attempt: Attempt) -> Changes:
+    snapshot = attempt.snapshot
+    # the policy's payer wins; the reviewer's choice only fills the reasons it leaves open
+    payer = fee_payer_for(snapshot.policy, snapshot.reason) or attempt.command.fee_payer
+    ship_by = attempt.now + timedelta(days=snapshot.policy.ship_by_days)
+    return Changes(fee_payer=payer, ship_by=ship_by)
+
+
+def _rejected(attempt: Attempt) -> Changes:
+    days = attempt.snapshot.policy.appeal_window_days
+    return Changes(
+        rejected_at=attempt.now,
+        appeal_deadline=attempt.now + timedelta(days=days),
+        decided_by=attempt.actor.id,
+    )
+
+
+def _appealed(attempt: Attempt) -> Changes:
+    kind = appeal_kind(attempt.snapshot)
+    return Changes(appeal_of=kind, appealed=attempt.snapshot.appealed | {kind})
+
+
+def _upheld_inspection(attempt: Attempt) -> Changes:
+    return Changes(inspection_failed_final=True)
+
+
+def _refund_computed(attempt: Attempt) -> Changes:
+    snapshot = attempt.snapshot
+    amount = refund_amount(
+        snapshot.items,
+        snapshot.resolution,
+        snapshot.fee_payer,
+        snapshot.shipping_advanced,
+        snapshot.paid_total,
+    )
+    due_by = attempt.now + timedelta(days=snapshot.policy.refund_sla_days)
+    return Changes(refund_amount=amount, refund_due_by=due_by)
+
+
+def _shipped(attempt: Attempt) -> Changes:
+    return replace(_parcel(attempt), shipped_at=attempt.now)
+
+
+def _parcel(attempt: Attempt) -> Changes:
+    command = attempt.command
+    return Changes(carrier=command.carrier.strip(), tracking_number=command.tracking_number.strip())
+
+
+def _inspection_failed(attempt: Attempt) -> Changes:
+    days = attempt.snapshot.policy.appeal_window_days
+    return Changes(
+        decided_by=attempt.actor.id,
+        appeal_deadline=attempt.now + timedelta(days=days),
+        inspection_failed_final=False,
+    )
+
+
+def _refunded(attempt: Attempt) -> Changes:
+    command = attempt.command
+    return Changes(
+        refunded_at=attempt.now,
+        payment_reference=command.payment_reference.strip(),
+        invoice_reversal=command.invoice_reversal.strip() or None,
+    )
+
+
+# -- the table --
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row: `action` by one of `roles` takes a request in `from_states` to `to_state`.
+
+    `when` guards read only the request, the actor and the clock, so `allowed_actions` can
+    check them before anyone types anything; `requires` guards read the command.
+    """
+
+    action: Action
+    from_states: tuple[State, ...]
+    to_state: State | None  # None: the draft is discarded
+    roles: tuple[Role, ...]
+    when: tuple[Guard, ...] = ()
+    requires: tuple[Guard, ...] = ()
+    changes: Callable[[Attempt], Changes] = _nothing
+    notify: tuple[str, ...] = ()  # channels; empty: the merchant is not told
+    documents: tuple[str, ...] = ()
+    unbinds_terminal: bool = False
+    # rows that branch on the request: they apply only to the appeal kind / resolution named
+    appeal_of: AppealOf | None = None
+    resolution: Resolution | None = None
+
+    def applies_to(self, snapshot: ReturnSnapshot) -> bool:
+        return (
+            snapshot.state in self.from_states
+            and (self.appeal_of is None or self.appeal_of is snapshot.appeal_of)
+            and (self.resolution is None or self.resolution is snapshot.resolution)
+        )
+
+
+REVIEWERS = (Role.REVIEWER, Role.SUPERVISOR)
+IN_APP = ("in_app",)
+IN_APP_AND_SMS = ("in_app", "sms")  # DESIGN §6: what the merchant must act on or be told of
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(
+        Action.DISCARD, (State.DRAFT,), None,
+        roles=(Role.MERCHANT,),
+    ),
+    Transition(
+        Action.SUBMIT, (State.DRAFT,), State.SUBMITTED,
+        roles=(Role.MERCHANT, Role.COUNTER, Role.PARTNER, Role.SUPERVISOR),
+        requires=(items_listed, reason_given, window_open, evidence_attached, serials_not_returned),
+        changes=_submitted, notify=IN_APP_AND_SMS,
+    ),
+    Transition(
+        Action.ASK_INFO, (State.SUBMITTED,), State.NEEDS_INFO,
+        roles=REVIEWERS,
+        requires=(message_given,), notify=IN_APP_AND_SMS,
+    ),
+    # the original review deadline is kept: asking a question does not buy the reviewer time
+    Transition(
+        Action.RESUBMIT, (State.NEEDS_INFO,), State.SUBMITTED,
+        roles=(Role.MERCHANT, Role.PARTNER),
+        requires=(answer_given,), notify=IN_APP,
+    ),
+    Transition(
+        Action.APPROVE, (State.SUBMITTED,), State.APPROVED,
+        roles=REVIEWERS,
+        requires=(fee_payer_known,), changes=_approved,
+        notify=IN_APP_AND_SMS, documents=("authorization",),
+    ),
+    Transition(
+        Action.REJECT, (State.SUBMITTED,), State.REJECTED,
+        roles=REVIEWERS,
+        requires=(reason_code_given, message_given), changes=_rejected, notify=IN_APP_AND_SMS,
+    ),
+    Transition(
+        Action.APPEAL, (State.REJECTED, State.INSPECTION_FAILED), State.APPEALED,
+        roles=(Role.MERCHANT,),
+        when=(within_appeal_window, not_yet_appealed),
+        requires=(message_given,), changes=_appealed, notify=IN_APP,
+    ),
+    Transition(
+        Action.UPHOLD, (State.APPEALED,), State.REJECTED_FINAL,
+        appeal_of=AppealOf.REJECTION,
+        roles=(Role.SUPERVISOR,),
+        when=(someone_else_decided,), requires=(message_given,), notify=IN_APP_AND_SMS,
+    ),
+    Transition(
+        Action.OVERTURN, (State.APPEALED,), State.APPROVED,
+        appeal_of=AppealOf.REJECTION,
+        roles=(Role.SUPERVISOR,),
+        when=(someone_else_decided,), requires=(message_given, fee_payer_known),
+        changes=_approved, notify=IN_APP_AND_SMS, documents=("authorization",),
+    ),
+    Transition(
+        Action.UPHOLD, (State.APPEALED,), State.INSPECTION_FAILED,
+        appeal_of=AppealOf.INSPECTION,
+        roles=(Role.SUPERVISOR,),
+        when=(someone_else_decided,), requires=(message_given,),
+        changes=_upheld_inspection, notify=IN_APP_AND_SMS,
+    ),
+    Transition(
+        Action.OVERTURN, (State.APPEALED,), State.REFUND_PENDING,
+        appeal_of=AppealOf.INSPECTION, resolution=Resolution.REFUND,
+        roles=(Role.SUPERVISOR,),
+        when=(someone_else_decided,), requires=(message_given,),
+        changes=_refund_computed, notify=IN_APP_AND_SMS, unbinds_terminal=True,
+    ),
+    Transition(
+        Action.OVERTURN, (State.APPEALED,), State.REPLACEMENT_PENDING,
+        appeal_of=AppealOf.INSPECTION, resolution=Resolution.EXCHANGE,
+        roles=(Role.SUPERVISOR,),
+        when=(someone_else_decided,), requires=(message_given,),
+        notify=IN_APP_AND_SMS, unbinds_terminal=True,
+    ),
+    Transition(
+        Action.CANCEL, (State.DRAFT, State.SUBMITTED, State.NEEDS_INFO, State.APPROVED),
+        State.CANCELLED,
+        roles=(Role.MERCHANT, Role.PARTNER),
+        notify=IN_APP,
+    ),
+    Transition(
+        Action.EXPIRE, (State.APPROVED,), State.EXPIRED,
+        roles=(Role.SYSTEM,),
+        when=(ship_by_passed,), notify=IN_APP,
+    ),
+    Transition(
+        Action.SHIP, (State.APPROVED,), State.IN_TRANSIT,
+        roles=(Role.MERCHANT, Role.COUNTER, Role.PARTNER),
+        requires=(tracking_given,), changes=_shipped, notify=IN_APP,
+    ),
+    # from approved too: a parcel can arrive before anyone recorded its tracking number
+    Transition(
+        Action.RECEIVE, (State.IN_TRANSIT, State.APPROVED), State.RECEIVED,
+        roles=(Role.INSPECTOR,),
+        notify=IN_APP,
+    ),
+    Transition(
+        Action.INSPECT_PASS, (State.RECEIVED,), State.REFUND_PENDING,
+        resolution=Resolution.REFUND,
+        roles=(Role.INSPECTOR,),
+        requires=(serials_confirmed,), changes=_refund_computed, notify=IN_APP,
+        unbinds_terminal=True,
+    ),
+    Transition(
+        Action.INSPECT_PASS, (State.RECEIVED,), State.REPLACEMENT_PENDING,
+        resolution=Resolution.EXCHANGE,
+        roles=(Role.INSPECTOR,),
+        requires=(serials_confirmed,), notify=IN_APP, unbinds_terminal=True,
+    ),
+    Transition(
+        Action.INSPECT_FAIL, (State.RECEIVED,), State.INSPECTION_FAILED,
+        roles=(Role.INSPECTOR,),
+        requires=(message_given, photos_attached), changes=_inspection_failed,
+        notify=IN_APP_AND_SMS,
+    ),
+    Transition(
+        Action.SHIP_REPLACEMENT, (State.REPLACEMENT_PENDING,), State.CLOSED,
+        roles=(Role.INSPECTOR,),
+        requires=(tracking_given,), changes=_parcel, notify=IN_APP,
+    ),
+    Transition(
+        Action.RETURN_TO_MERCHANT, (State.INSPECTION_FAILED,), State.CLOSED,
+        roles=(Role.INSPECTOR,),
+        requires=(tracking_given,), changes=_parcel, notify=IN_APP,
+    ),
+    Transition(
+        Action.REFUND, (State.REFUND_PENDING,), State.REFUNDED,
+        roles=(Role.FINANCE,),
+        when=(within_paid,), requires=(payment_reference_given, invoice_reversal_given),
+        changes=_refunded, notify=IN_APP_AND_SMS, documents=("refund_receipt",),
+    ),
+    # closing is housekeeping: partners hear of it by webhook, the merchant is not disturbed
+    Transition(
+        Action.CLOSE, (State.REFUNDED,), State.CLOSED,
+        roles=(Role.SYSTEM,),
+        when=(refund_settled,),
+    ),
+    Transition(
+        Action.CLOSE, (State.REJECTED,), State.CLOSED,
+        roles=(Role.SYSTEM,),
+        when=(appeal_window_passed,),
+    ),
+    Transition(
+        Action.CLOSE, (State.REJECTED_FINAL,), State.CLOSED,
+        roles=(Role.SYSTEM,),
+    ),
+)  # fmt: skip
+
+_ROWS: Mapping[Action, tuple[Transition, ...]] = MappingProxyType(
+    {action: tuple(t for t in TRANSITIONS if t.action is action) for action in Action}
+)
+# merchants and the partner platforms acting for them may touch only that merchant's requests
+_OWN_REQUESTS_ONLY = frozenset({Role.MERCHANT, Role.PARTNER})
+
+
+# -- deciding --
+
+
+def decide(
+    snapshot: ReturnSnapshot, command: Command, actor: Actor, now: datetime
+) -> Decision | Refusal:
+    """Check role, ownership, state and every guard; say what changes, or why nothing may."""
+    if now.tzinfo is None:
+        raise ValueError("decide needs a timezone-aware time")
+    row = _who_and_where(snapshot, command.action, actor)
+    if isinstance(row, Refusal):
+        return row
+    attempt = Attempt(snapshot, command, actor, now)
+    for guard in (*row.when, *row.requires):
+        if (refused := guard(attempt)) is not None:
+            return refused
+    event = Event(
+        action=command.action,
+        from_state=snapshot.state,
+        to_state=row.to_state,
+        actor=actor,
+        at=now,
+        message=command.message.strip(),
+        reason_code=command.reason_code.strip(),
+    )
+    return Decision(row.to_state, event, row.changes(attempt), _effects(row, snapshot))
+
+
+def allowed_actions(snapshot: ReturnSnapshot, actor: Actor, now: datetime) -> tuple[Action, ...]:
+    """Actions to offer this actor now: role, ownership, state and `when` guards pass."""
+    offered = []
+    for action in Action:
+        row = _who_and_where(snapshot, action, actor)
+        if isinstance(row, Refusal):
+            continue
+        attempt = Attempt(snapshot, Command(action), actor, now)
+        if all(guard(attempt) is None for guard in row.when):
+            offered.append(action)
+    return tuple(offered)
+
+
+def apply(snapshot: ReturnSnapshot, decision: Decision) -> ReturnSnapshot:
+    """The request after a decision: new state, next version, and every field the changes set.
+
+    A discarded draft has no next snapshot; callers delete it instead.
+    """
+    if decision.new_state is None:
+        raise ValueError("a discarded draft has no next snapshot")
+    changed = {
+        f.name: value
+        for f in fields(Changes)
+        if (value := getattr(decision.changes, f.name)) is not None
+    }
+    updated = replace(snapshot, state=decision.new_state, version=snapshot.version + 1)
+    return replace(updated, **changed)
+
+
+def _who_and_where(snapshot: ReturnSnapshot, action: Action, actor: Actor) -> Transition | Refusal:
+    rows = _ROWS[action]
+    if not any(actor.role in row.roles for row in rows):
+        return _role_not_allowed(action)
+    if actor.role in _OWN_REQUESTS_ONLY and actor.merchant_id != snapshot.merchant_id:
+        return Refusal("not_yours", Text(N_("This return request belongs to another merchant.")))
+    row = next((row for row in rows if row.applies_to(snapshot)), None)
+    if row is None:
+        return Refusal("wrong_state", Text(WRONG_STATE[action], {"state": snapshot.state}))
+    if actor.role not in row.roles:
+        return _role_not_allowed(action)
+    return row
+
+
+def _role_not_allowed(action: Action) -> Refusal:
+    return Refusal(
+        "role_not_allowed", Text(N_("Your role does not allow this action."), {"action": action})
+    )
+
+
+def _effects(row: Transition, snapshot: ReturnSnapshot) -> tuple[Effect, ...]:
+    if row.to_state is None:
+        return ()  # a discarded draft was never shared with anyone
+    effects: list[Effect] = []
+    if row.notify:
+        effects.append(Effect(EffectKind.NOTIFY, row.action.value, row.notify))
+    effects.extend(Effect(EffectKind.DOCUMENT, kind) for kind in row.documents)
+    if row.unbinds_terminal and any(item.serial_number for item in snapshot.items):
+        effects.append(Effect(EffectKind.UNBIND_TERMINAL, "terminal"))
+        effects.append(Effect(EffectKind.WEBHOOK, "terminal.unbound"))
+    # partner platforms get a signed webhook on every change (DESIGN §1)
+    effects.append(Effect(EffectKind.WEBHOOK, f"return.{row.to_state.value}"))
+    return tuple(effects)

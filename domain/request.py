@@ -1,0 +1,153 @@
+"""What a decision reads and returns: the request snapshot, the command, the decision or refusal."""
+
+# These types are the contract between domain/ and db/, web/, workers/; domain.lifecycle
+# re-exports them, so callers import everything from there.
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from domain.money import Money
+from domain.policy import Policy
+from domain.terms import Action, AppealOf, FeePayer, Reason, Resolution, Role, State
+from domain.text import Text
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: Role
+    id: str  # stable identity: "staff:12", "merchant:3", "partner:7", "system"
+    merchant_id: int | None = None  # set for merchants (and counter staff acting for one)
+
+
+@dataclass(frozen=True)
+class ItemSnapshot:
+    product_category: str  # key into Policy.return_window_days
+    unit_price: Money
+    quantity: int
+    serial_number: str | None  # None for products without an SN
+    order_item_id: int = 0
+
+
+@dataclass(frozen=True)
+class ReturnSnapshot:
+    """Everything `decide` needs to know about one request, read by db/ in the transaction."""
+
+    state: State
+    version: int
+    merchant_id: int
+    resolution: Resolution
+    reason: Reason | None
+    items: tuple[ItemSnapshot, ...]
+    order_completed_at: datetime
+    paid_total: Money  # what the merchant paid for the order
+    policy: Policy  # the version submitted under (the current one while a draft)
+    evidence_count: int = 0
+    already_returned_serials: frozenset[str] = frozenset()  # SNs in other live/finished requests
+    submitted_at: datetime | None = None
+    review_due_at: datetime | None = None
+    fee_payer: FeePayer | None = None
+    ship_by: datetime | None = None
+    shipped_at: datetime | None = None
+    rejected_at: datetime | None = None
+    appeal_deadline: datetime | None = None
+    appeal_of: AppealOf | None = None
+    # identity of the staff member whose decision (rejection / failed inspection) is under appeal
+    decided_by: str | None = None
+    # decisions already appealed, by kind: one appeal per decision
+    appealed: frozenset[AppealOf] = frozenset()
+    inspection_failed_final: bool = False
+    refunded_at: datetime | None = None
+    refund_due_by: datetime | None = None
+    refund_amount: Money | None = None
+    # return shipping the platform advanced for the merchant; Money is frozen, so sharing is safe
+    shipping_advanced: Money = Money(0)  # noqa: RUF009
+    invoice_issued: bool = False
+    # the latest parcel (return, replacement or send-back) and the refund's payment records
+    carrier: str = ""
+    tracking_number: str = ""
+    payment_reference: str = ""
+    invoice_reversal: str = ""
+
+
+@dataclass(frozen=True)
+class Command:
+    """An action with what the actor supplied. Fields unused by an action are ignored."""
+
+    action: Action
+    message: str = ""  # reason text / statement / answer
+    reason_code: str = ""  # e.g. a rejection reason code
+    fee_payer: FeePayer | None = None
+    carrier: str = ""
+    tracking_number: str = ""
+    added_evidence: int = 0  # files attached with this action
+    confirmed_serials: tuple[str, ...] = ()  # SNs the inspector read off the returned units
+    checklist: tuple[str, ...] = ()
+    payment_reference: str = ""
+    invoice_reversal: str = ""  # reference of the 发票 reversal, where one was issued
+    override_window: bool = False  # supervisor submits outside the window, with a message
+
+
+class EffectKind(StrEnum):
+    NOTIFY = "notify"  # in-app always; channels say which others
+    DOCUMENT = "document"  # e.g. "authorization", "refund_receipt"
+    WEBHOOK = "webhook"  # e.g. "return.approved", "terminal.unbound"
+    UNBIND_TERMINAL = "unbind_terminal"
+
+
+@dataclass(frozen=True)
+class Effect:
+    kind: EffectKind
+    name: str  # notify: template key (the action); document: document kind; webhook: event type
+    channels: tuple[str, ...] = ()  # notify only: ("in_app", "sms", "email")
+
+
+@dataclass(frozen=True)
+class Event:
+    action: Action
+    from_state: State
+    to_state: State | None  # None when the draft is discarded
+    actor: Actor
+    at: datetime
+    message: str = ""
+    reason_code: str = ""
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Fields of the request that the decision sets (None = leave as is)."""
+
+    fee_payer: FeePayer | None = None
+    submitted_at: datetime | None = None
+    review_due_at: datetime | None = None
+    ship_by: datetime | None = None
+    shipped_at: datetime | None = None
+    rejected_at: datetime | None = None
+    appeal_deadline: datetime | None = None
+    appeal_of: AppealOf | None = None
+    decided_by: str | None = None
+    appealed: frozenset[AppealOf] | None = None
+    inspection_failed_final: bool | None = None
+    refund_amount: Money | None = None
+    refund_due_by: datetime | None = None
+    refunded_at: datetime | None = None
+    carrier: str | None = None
+    tracking_number: str | None = None
+    payment_reference: str | None = None
+    invoice_reversal: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    new_state: State | None  # None: the draft is discarded
+    event: Event
+    changes: Changes = field(default_factory=Changes)
+    effects: tuple[Effect, ...] = ()
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: str  # stable, machine-readable: "wrong_state", "role_not_allowed", "window_closed", ...
+    message: Text  # translatable, for a person
