@@ -1,0 +1,1 @@
+"""ReturnDesk's persistence: tables, migrations, and stores that apply domain actions atomically."""

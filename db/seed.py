@@ -1,0 +1,204 @@
+"""Demo data for `make dev`: merchants with orders in and out of the window, one staff user per role.
+
+Idempotent: every row is keyed by something unique (phone, order number, SKU, user name), so
+running it again adds nothing and changes nothing already there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from piccolo.table import Table
+
+from db.passwords import hash_password
+from db.returns import ensure_policy
+from db.tables import Merchant, Order, OrderItem, Product, ProductCategory, StaffUser
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    username: str
+    password: str
+    display_name: str
+    role: str
+
+
+DEMO_MERCHANT_PHONES = ("13800138000", "13900139000", "13700137000")
+DEMO_STAFF = (
+    DemoStaff("reviewer", "demo-reviewer", "审核员 王芳", "reviewer"),
+    DemoStaff("inspector", "demo-inspector", "质检 李强", "inspector"),
+    DemoStaff("finance", "demo-finance", "财务 陈静", "finance"),
+    DemoStaff("supervisor", "demo-supervisor", "主管 赵磊", "supervisor"),
+    DemoStaff("supervisor2", "demo-supervisor2", "主管 孙悦", "supervisor"),
+    DemoStaff("counter", "demo-counter", "网点 周敏", "counter"),
+)
+
+_CATEGORIES = (
+    ("terminal", "收款终端", "Payment terminals"),
+    ("accessory", "配件", "Accessories"),
+    ("consumable", "耗材", "Consumables"),
+)
+_PRODUCTS = (
+    ("P8-SMART", "智能POS终端 P8", "Smart POS terminal P8", "terminal", True, 128000),
+    ("M3-HANDHELD", "手持POS机 M3", "Handheld POS M3", "terminal", True, 39900),
+    ("Q1-SCANBOX", "扫码盒子 Q1", "QR scan box Q1", "terminal", True, 19900),
+    ("DOCK-P8", "P8 充电底座", "P8 charging dock", "accessory", False, 8900),
+    ("PAPER-20", "热敏打印纸（20卷）", "Thermal paper (20 rolls)", "consumable", False, 5800),
+)
+# (phone, name, mid, [(order_no, days since completion, invoice, [(sku, qty, sn, tid, activated, bound)])])
+_MERCHANTS: tuple[tuple[str, str, str, tuple[Any, ...]], ...] = (
+    (
+        "13800138000",
+        "上海小杨生煎（静安店）",
+        "898310058120001",
+        (
+            (
+                "DD20261001",
+                6,
+                True,
+                (
+                    ("P8-SMART", 1, "P8A2611000101", "10000101", True, True),
+                    ("DOCK-P8", 1, None, "", False, False),
+                ),
+            ),
+            (
+                "DD20261002",
+                21,
+                False,
+                (
+                    ("M3-HANDHELD", 1, "M3B2610000207", "10000207", True, False),
+                    ("PAPER-20", 2, None, "", False, False),
+                ),
+            ),
+            (
+                "DD20261003",
+                48,
+                True,
+                (("Q1-SCANBOX", 1, "Q1C2609000311", "10000311", False, False),),
+            ),
+        ),
+    ),
+    (
+        "13900139000",
+        "杭州知味茶馆",
+        "898330158120002",
+        (
+            (
+                "DD20261011",
+                3,
+                False,
+                (
+                    ("P8-SMART", 1, "P8A2611000412", "10000412", False, False),
+                    ("P8-SMART", 1, "P8A2611000413", "10000413", True, True),
+                ),
+            ),
+            (
+                "DD20261012",
+                40,
+                False,
+                (("M3-HANDHELD", 1, "M3B2609000515", "10000515", True, True),),
+            ),
+        ),
+    ),
+    (
+        "13700137000",
+        "深圳鹏城便利店",
+        "898440358120003",
+        (
+            (
+                "DD20261021",
+                12,
+                True,
+                (
+                    ("Q1-SCANBOX", 2, None, "", False, False),
+                    ("Q1-SCANBOX", 1, "Q1C2611000618", "10000618", True, True),
+                ),
+            ),
+        ),
+    ),
+)
+
+
+async def _insert_missing(table: type[Table], key: Any, value: Any, row: Table) -> int:
+    existing = await table.select(table._meta.primary_key).where(key == value).first()
+    if existing:
+        return int(existing["id"])
+    inserted = await table.insert(row).returning(table._meta.primary_key)
+    return int(inserted[0]["id"])
+
+
+async def seed_demo(now: datetime | None = None) -> None:
+    now = now or datetime.now(UTC)
+    await ensure_policy()
+    category_ids = {}
+    for key, zh, en in _CATEGORIES:
+        category_ids[key] = await _insert_missing(
+            ProductCategory,
+            ProductCategory.key,
+            key,
+            ProductCategory(key=key, name_zh=zh, name_en=en),
+        )
+    products = {}
+    for sku, zh, en, category, has_serial, price in _PRODUCTS:
+        products[sku] = (
+            await _insert_missing(
+                Product,
+                Product.sku,
+                sku,
+                Product(
+                    sku=sku,
+                    name_zh=zh,
+                    name_en=en,
+                    category=category_ids[category],
+                    has_serial=has_serial,
+                    unit_price_fen=price,
+                ),
+            ),
+            price,
+        )
+    for phone, name, mid, orders in _MERCHANTS:
+        merchant_id = await _insert_missing(
+            Merchant, Merchant.phone, phone, Merchant(phone=phone, name=name, mid=mid)
+        )
+        for order_no, days_ago, invoice, lines in orders:
+            if await Order.exists().where(Order.order_no == order_no):
+                continue
+            completed = now - timedelta(days=days_ago)
+            paid = sum(products[sku][1] * qty for sku, qty, *_ in lines)
+            order_id = (
+                await Order.insert(
+                    Order(
+                        order_no=order_no,
+                        merchant=merchant_id,
+                        completed_at=completed,
+                        delivered_at=completed - timedelta(days=1),
+                        paid_total_fen=paid,
+                        invoice_issued=invoice,
+                    )
+                ).returning(Order.id)
+            )[0]["id"]
+            for sku, qty, serial, tid, activated, bound in lines:
+                await OrderItem.insert(
+                    OrderItem(
+                        order=order_id,
+                        product=products[sku][0],
+                        quantity=qty,
+                        unit_price_fen=products[sku][1],
+                        serial_number=serial,
+                        tid=tid,
+                        activated=activated,
+                        bound=bound,
+                    )
+                )
+    for staff in DEMO_STAFF:
+        if not await StaffUser.exists().where(StaffUser.username == staff.username):
+            await StaffUser.insert(
+                StaffUser(
+                    username=staff.username,
+                    display_name=staff.display_name,
+                    role=staff.role,
+                    password_hash=hash_password(staff.password),
+                )
+            )

@@ -1,0 +1,290 @@
+"""ReturnDesk's tables: merchants and their orders, return requests and everything recorded on them."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    BigInt,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Merchant(Table):
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    name = Varchar(length=200)
+    phone = Varchar(length=20, unique=True, index=True)  # E.164 without "+", e.g. 8613812345678
+    email = Varchar(length=200, default="")
+    mid = Varchar(length=32, default="")  # merchant number at the acquirer
+    locale = Varchar(length=10, default="zh_CN")  # language of SMS and e-mail
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ProductCategory(Table):
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    key = Varchar(length=40, unique=True)  # key of Policy.return_window_days
+    name_zh = Varchar(length=100)
+    name_en = Varchar(length=100)
+
+
+class Product(Table):
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    sku = Varchar(length=40, unique=True)
+    name_zh = Varchar(length=200)
+    name_en = Varchar(length=200)
+    category = ForeignKey(references=ProductCategory, on_delete=OnDelete.restrict)
+    has_serial = Boolean(default=False)
+    unit_price_fen = BigInt()
+
+
+class Order(Table, tablename="merchant_order"):  # "order" is an SQL keyword
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    order_no = Varchar(length=40, unique=True, index=True)
+    merchant = ForeignKey(references=Merchant, on_delete=OnDelete.restrict, index=True)
+    completed_at = Timestamptz()
+    delivered_at = Timestamptz(null=True, default=None)
+    paid_total_fen = BigInt()
+    invoice_issued = Boolean(default=False)
+
+
+class OrderItem(Table):
+    """One delivered line; terminals come one unit per row so each carries its SN, MID/TID and state."""
+
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    order = ForeignKey(references=Order, on_delete=OnDelete.cascade, index=True)
+    product = ForeignKey(references=Product, on_delete=OnDelete.restrict)
+    quantity = Integer(default=1)
+    unit_price_fen = BigInt()
+    serial_number = Varchar(length=64, null=True, default=None, index=True)
+    tid = Varchar(length=32, default="")  # terminal number
+    activated = Boolean(default=False)
+    bound = Boolean(default=False)  # still bound to the merchant in the terminal-management system
+
+
+class PolicyVersion(Table):
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    version = Integer(unique=True)
+    body = JSON()  # domain.policy.Policy.to_dict()
+    created_by = Varchar(length=100, default="system")
+    reason = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class StaffUser(Table):
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    username = Varchar(length=60, unique=True)
+    display_name = Varchar(length=100)
+    role = Varchar(length=20)  # domain.lifecycle.Role value
+    password_hash = Varchar(length=200)
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class PartnerClient(Table):
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    name = Varchar(length=100)
+    channel = Varchar(length=20, default="partner")  # "partner" or "wechat"
+    key_id = Varchar(length=40, unique=True)
+    key_hash = Varchar(length=200)
+    webhook_url = Varchar(length=500, default="")
+    webhook_secret_enc = Text(default="")
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ReturnRequest(Table):
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    rma = Varchar(length=20, null=True, default=None, unique=True, index=True)  # set at submit
+    merchant = ForeignKey(references=Merchant, on_delete=OnDelete.restrict, index=True)
+    order = ForeignKey(references=Order, on_delete=OnDelete.restrict)
+    state = Varchar(length=24, index=True)
+    version = Integer(default=1)  # optimistic concurrency
+    channel = Varchar(length=10, default="web")  # web, outlet, partner, wechat
+    resolution = Varchar(length=10, default="refund")
+    reason = Varchar(length=30, null=True, default=None)
+    description = Text(default="")
+    refund_method = Varchar(length=20, default="")
+    refund_account_holder = Varchar(length=100, default="")
+    refund_bank = Varchar(length=100, default="")
+    refund_account_enc = Text(default="")  # encrypted at rest
+    refund_account_last4 = Varchar(length=4, default="")
+    contact_phone = Varchar(length=20, default="")
+    policy_version = Integer()
+    draft_step = Integer(default=1)  # the return form's step to resume at
+    idempotency_key = Varchar(length=64, null=True, default=None, unique=True)
+    # decided fields (domain.lifecycle.Changes)
+    fee_payer = Varchar(length=10, null=True, default=None)
+    submitted_at = Timestamptz(null=True, default=None)
+    review_due_at = Timestamptz(null=True, default=None)
+    ship_by = Timestamptz(null=True, default=None)
+    shipped_at = Timestamptz(null=True, default=None)
+    carrier = Varchar(length=60, default="")
+    tracking_number = Varchar(length=60, default="")
+    rejected_at = Timestamptz(null=True, default=None)
+    appeal_deadline = Timestamptz(null=True, default=None)
+    appeal_of = Varchar(length=12, null=True, default=None)
+    decided_by = Varchar(length=40, null=True, default=None)
+    appealed = Varchar(length=40, default="")  # comma-separated AppealOf values
+    inspection_failed_final = Boolean(default=False)
+    refund_amount_fen = BigInt(null=True, default=None)
+    refund_due_by = Timestamptz(null=True, default=None)
+    refunded_at = Timestamptz(null=True, default=None)
+    payment_reference = Varchar(length=80, default="")
+    invoice_reversal = Varchar(
+        length=80, default=""
+    )  # 发票 reversal reference, where one was issued
+    shipping_advanced_fen = BigInt(default=0)
+    risk_score = Integer(default=0)
+    risk_findings = JSON(default=[])
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class ReturnItem(Table):
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    request = ForeignKey(references=ReturnRequest, on_delete=OnDelete.cascade, index=True)
+    order_item = ForeignKey(references=OrderItem, on_delete=OnDelete.restrict)
+    quantity = Integer(default=1)
+    serial_number = Varchar(length=64, null=True, default=None, index=True)
+
+
+class Event(Table, tablename="return_event"):
+    """What happened to a request: the merchant's timeline and the audit log are read from here."""
+
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    request = ForeignKey(references=ReturnRequest, on_delete=OnDelete.cascade, index=True)
+    action = Varchar(length=24)
+    from_state = Varchar(length=24)
+    to_state = Varchar(length=24, null=True, default=None)
+    actor_role = Varchar(length=20)
+    actor_id = Varchar(length=40)
+    actor_name = Varchar(length=100, default="")
+    message = Text(default="")
+    reason_code = Varchar(length=40, default="")
+    at = Timestamptz()
+
+
+class SideCase(Table):
+    """A record on a request that is not a state: a logistics problem or a shipping-fee dispute."""
+
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    request = ForeignKey(references=ReturnRequest, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=20)  # "logistics" or "fee_dispute"
+    status = Varchar(length=12, default="open")  # "open" or "resolved"
+    body = Text()
+    outcome = Text(default="")
+    opened_by = Varchar(length=40)
+    resolved_by = Varchar(length=40, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    resolved_at = Timestamptz(null=True, default=None)
+
+
+class Message(Table):
+    """Merchant ↔ staff conversation on a request: append-only, kept as evidence."""
+
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    request = ForeignKey(references=ReturnRequest, on_delete=OnDelete.cascade, index=True)
+    side_case = ForeignKey(references=SideCase, null=True, default=None, on_delete=OnDelete.cascade)
+    author_role = Varchar(length=20)
+    author_id = Varchar(length=40)
+    author_name = Varchar(length=100)
+    body = Text()
+    internal = Boolean(default=False)  # staff-only note
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class EvidenceFile(Table):
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    request = ForeignKey(references=ReturnRequest, on_delete=OnDelete.cascade, index=True)
+    event = ForeignKey(references=Event, null=True, default=None, on_delete=OnDelete.set_null)
+    message = ForeignKey(references=Message, null=True, default=None, on_delete=OnDelete.set_null)
+    kind = Varchar(length=10)  # "image" or "pdf"
+    original_name = Varchar(length=255)
+    stored_name = Varchar(length=80, unique=True)  # random, outside the web root
+    thumb_name = Varchar(length=80, default="")
+    content_type = Varchar(length=40)
+    size = BigInt()
+    sha256 = Varchar(length=64, index=True)
+    taken_at = Timestamptz(null=True, default=None)  # read from the photo before it is stripped
+    uploaded_by = Varchar(length=40)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Notification(Table):
+    """An in-app notification; its text is rendered from `kind` + `params` in the reader's language."""
+
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    merchant = ForeignKey(references=Merchant, on_delete=OnDelete.cascade, index=True)
+    request = ForeignKey(
+        references=ReturnRequest, null=True, default=None, on_delete=OnDelete.cascade
+    )
+    kind = Varchar(length=40)
+    params = JSON(default={})
+    read_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class OutboxRow(Table, tablename="outbox"):
+    """Work a committed change implies, waiting to be handed to the queue by the relay."""
+
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    key = Varchar(length=160, unique=True)  # business identity, also the arq job id
+    job = Varchar(length=60, index=True)
+    payload = JSON(default={})
+    due_at = Timestamptz(index=True)
+    handed_over_at = Timestamptz(null=True, default=None, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class JobRecord(Table):
+    """A job's effect, recorded once: a second run with the same key finds it and does nothing."""
+
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    key = Varchar(length=160, unique=True)
+    job = Varchar(length=60)
+    result = Text(default="")
+    done_at = Timestamptz()
+
+
+class GatewayMessage(Table):
+    """Every SMS/e-mail attempt with its result; in development the dev outbox reads from here."""
+
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    key = Varchar(length=160, index=True)
+    channel = Varchar(length=10)  # "sms" or "email"
+    recipient = Varchar(length=200)
+    body = Text()
+    gateway = Varchar(length=20)  # "dev_outbox", "smtp", "http_sms"
+    status = Varchar(length=10)  # "sent" or "failed"
+    error = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+TABLES: tuple[type[Table], ...] = (
+    Merchant,
+    ProductCategory,
+    Product,
+    Order,
+    OrderItem,
+    PolicyVersion,
+    StaffUser,
+    PartnerClient,
+    ReturnRequest,
+    ReturnItem,
+    Event,
+    SideCase,
+    Message,
+    EvidenceFile,
+    Notification,
+    OutboxRow,
+    JobRecord,
+    GatewayMessage,
+)

