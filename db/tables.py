@@ -21,7 +21,7 @@ from piccolo.table import Table
 class Merchant(Table):
     id: Serial  # the primary key Piccolo adds; declared for type checkers
     name = Varchar(length=200)
-    phone = Varchar(length=20, unique=True, index=True)  # E.164 without "+", e.g. 8613812345678
+    phone = Varchar(length=20, unique=True, index=True)  # mainland mobile, 11 digits
     email = Varchar(length=200, default="")
     mid = Varchar(length=32, default="")  # merchant number at the acquirer
     locale = Varchar(length=10, default="zh_CN")  # language of SMS and e-mail

@@ -31,6 +31,8 @@ def appeal_kind(snapshot: ReturnSnapshot) -> AppealOf:
 
 
 def _not_due(due_at: datetime | None) -> Refusal:
+    if due_at is None:  # the date it depends on is not set yet, so there is no day to name
+        return Refusal("not_due", Text(N_("This is not due yet.")))
     return Refusal("not_due", Text(N_("This is not due until %(due_at)s."), {"due_at": due_at}))
 
 

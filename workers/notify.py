@@ -6,10 +6,11 @@ from typing import Any
 
 from arq import Retry
 
-from db.tables import Event, Merchant, ReturnRequest
+from db.tables import Event, Merchant, OutboxRow, ReturnRequest
+from domain.notices import SIGN_IN_CODE_TEXT
 from workers.bookkeeping import once
 from workers.gateways import Gateway, GatewayError, deliver
-from workers.messages import notice_text
+from workers.messages import notice_text, translate
 
 
 async def send_notification(ctx: dict[str, Any], key: str, payload: dict[str, Any]) -> str:
@@ -45,4 +46,26 @@ async def send_notification(ctx: dict[str, Any], key: str, payload: dict[str, An
         await once(key, "send_notification", send)
     except GatewayError as error:
         raise Retry(defer=ctx["job_try"] * 5) from error
+    return "sent"
+
+
+async def send_sign_in_code(ctx: dict[str, Any], key: str, payload: dict[str, Any]) -> str:
+    """The one-time code goes out by SMS; afterwards the outbox row no longer holds it."""
+    gateway: Gateway = ctx["gateway"]
+    code = payload.get("code")
+    if not code:
+        return "already sent"
+    body = translate(SIGN_IN_CODE_TEXT, payload.get("locale", "zh_CN"), code=code)
+
+    async def send() -> str:
+        await deliver(gateway, key=key, channel="sms", recipient=payload["phone"], body=body)
+        return "sent"
+
+    try:
+        await once(key, "send_sign_in_code", send)
+    except GatewayError as error:
+        raise Retry(defer=ctx["job_try"] * 2) from error
+    await OutboxRow.update({OutboxRow.payload: {"phone": payload["phone"], "code": ""}}).where(
+        OutboxRow.key == key
+    )
     return "sent"

@@ -11,10 +11,10 @@ from arq.connections import RedisSettings
 from db.engine import close_database, open_database
 from settings import redis_url_from_env
 from workers.gateways import DevOutboxGateway
-from workers.notify import send_notification
+from workers.notify import send_notification, send_sign_in_code
 from workers.relay import relay_forever
 
-FUNCTIONS = [send_notification]
+FUNCTIONS = [send_notification, send_sign_in_code]
 JOB_NAMES = {function.__name__ for function in FUNCTIONS}
 
 

@@ -1,0 +1,41 @@
+# ReturnDesk — the commands. `make dev` runs it; `make test` tests it; `make check` lints it.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: dev test check bench install browser-deps catalogs format
+
+install:
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	@$(UV) sync --quiet --frozen
+	@$(UV) run pybabel -q compile --domain=messages --directory=translations
+
+dev: install
+	@$(UV) run python dev.py
+
+browser-deps:
+	@test -x $(CHROMIUM) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	@test -f tests/browser/vendor/axe.min.js || (cd /tmp && npm pack --silent axe-core@4 >/dev/null && \
+		mkdir -p $(CURDIR)/tests/browser/vendor && tar -xzf axe-core-4*.tgz package/axe.min.js -O > $(CURDIR)/tests/browser/vendor/axe.min.js)
+
+test: install browser-deps
+	@$(UV) run pytest; status=$$?; if [ $$status -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$status
+
+check: install
+	$(UV) run ruff format --check .
+	$(UV) run ruff check .
+	$(UV) run mypy domain db web workers settings.py dev.py
+
+bench: install
+	@$(UV) run python -m tests.bench
+
+catalogs:
+	$(UV) run pybabel extract --mapping=babel.cfg --keywords="N_ _ gettext ngettext:1,2" --no-location --sort-output --no-wrap --project=ReturnDesk --output-file=translations/messages.pot .
+	$(UV) run pybabel update --domain=messages --input-file=translations/messages.pot --output-dir=translations --no-fuzzy-matching --no-wrap
+	$(UV) run python translations/fill_en.py
+	$(UV) run pybabel compile --domain=messages --directory=translations
+
+format:
+	$(UV) run ruff format .
+	$(UV) run ruff check --fix .

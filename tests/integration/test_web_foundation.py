@@ -1,0 +1,102 @@
+"""The first page, the language switch, CSRF, security headers, health and error pages."""
+
+from __future__ import annotations
+
+import re
+
+from litestar.testing import AsyncTestClient
+
+from web.app import create_app
+
+
+async def test_home_speaks_chinese_by_default(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+    response = await client.get("/")
+    assert response.status_code == 200
+    assert '<html lang="zh-CN">' in response.text
+    assert "申请退货" in response.text and "查询退货进度" in response.text
+    assert 'href="/returns/new"' in response.text and 'href="/track"' in response.text
+
+
+async def test_an_english_browser_gets_english(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+    response = await client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert '<html lang="en">' in response.text
+    assert "Start a return" in response.text
+
+
+async def test_the_language_switch_is_remembered(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+    switched = await client.get("/lang", params={"to": "en", "next": "/"}, follow_redirects=False)
+    assert switched.status_code == 303
+    assert switched.headers["location"] == "/"
+    again = await client.get("/")
+    assert "Start a return" in again.text
+    back = await client.get("/lang", params={"to": "zh_CN", "next": "/"})
+    assert "申请退货" in back.text
+
+
+async def test_the_language_switch_never_redirects_off_site(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+        response = await client.get(
+            "/lang", params={"to": "en", "next": target}, follow_redirects=False
+        )
+        assert response.headers["location"] == "/"
+
+
+async def test_pages_carry_security_headers(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+    response = await client.get("/")
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "same-origin"
+
+
+async def test_pages_have_no_inline_script(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+    html = (await client.get("/")).text
+    assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None
+    assert re.search(r"\son[a-z]+=", html) is None
+
+
+async def test_htmx_is_served_from_our_own_static_files(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+    html = (await client.get("/")).text
+    src = re.search(r'<script src="(/static/vendor/htmx-2\.[^"]+)"', html)
+    assert src is not None
+    script = await client.get(src.group(1))
+    assert script.status_code == 200
+    assert "htmx" in script.text[:2000]
+
+
+async def test_a_post_without_a_csrf_token_is_refused(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+    response = await client.post("/logout", data={"x": "1"})
+    assert response.status_code == 403
+    assert "表单已过期" in response.text or "刷新" in response.text
+
+
+async def test_health_checks_database_and_redis(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "redis": "ok"}
+
+
+async def test_health_reports_a_redis_outage(settings) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    broken = replace(settings, redis_url="redis://127.0.0.1:1/0")
+    async with AsyncTestClient(app=create_app(broken)) as client:
+        response = await client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["redis"].startswith("error")
+    assert response.json()["database"] == "ok"
+
+
+async def test_not_found_page_in_both_languages(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+    chinese = await client.get("/no-such-page")
+    assert chinese.status_code == 404
+    assert "找不到此页面" in chinese.text
+    english = await client.get("/no-such-page", headers={"Accept-Language": "en"})
+    assert "We can't find this page" in english.text
+
+
+async def test_api_errors_are_json(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+    response = await client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/json")

@@ -1,0 +1,1 @@
+"""ReturnDesk's HTTP side: the Litestar app, its pages, fragments and API."""

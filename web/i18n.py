@@ -1,0 +1,86 @@
+"""Language of the page: chosen per request, remembered in a cookie, applied through Babel catalogs."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from datetime import datetime
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from babel.support import NullTranslations, Translations
+
+from domain.labels import STATE_LABELS
+from domain.money import Money
+from domain.terms import State
+from domain.text import Text
+from settings import PROJECT_ROOT
+
+LOCALES = ("zh_CN", "en")  # the first is the default
+LANG_COOKIE = "lang"
+_current: ContextVar[str] = ContextVar("locale", default=LOCALES[0])
+_DATE_FORMATS = {"zh_CN": "M月d日 HH:mm", "en": "d MMM HH:mm"}
+_DAY_FORMATS = {"zh_CN": "M月d日", "en": "d MMM"}
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    return Translations.load(str(PROJECT_ROOT / "translations"), [locale], domain="messages")
+
+
+def choose_locale(cookie: str | None, accept_language: str | None) -> str:
+    """The remembered choice first, then the browser's first language we speak, else Chinese."""
+    if cookie in LOCALES:
+        return cookie
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("zh"):
+            return "zh_CN"
+        if tag.startswith("en"):
+            return "en"
+    return LOCALES[0]
+
+
+def html_lang(locale: str) -> str:
+    return locale.replace("_", "-")
+
+
+def set_locale(locale: str) -> None:
+    _current.set(locale)
+
+
+def current_locale() -> str:
+    return _current.get()
+
+
+def gettext(message: str) -> str:
+    return translations(current_locale()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current_locale()).ngettext(singular, plural, n)
+
+
+def format_when(value: datetime, timezone: str = "Asia/Shanghai", *, with_time: bool = True) -> str:
+    """Dates that decide rights are shown with the hour they end, in the reader's time zone."""
+    locale = current_locale()
+    pattern = (_DATE_FORMATS if with_time else _DAY_FORMATS)[locale]
+    return format_datetime(value, pattern, tzinfo=ZoneInfo(timezone), locale=locale)
+
+
+def render_text(text: Text, timezone: str = "Asia/Shanghai") -> str:
+    """Translate a domain message and format its parameters for the reader."""
+    params: dict[str, object] = {}
+    for name, value in text.params.items():
+        if isinstance(value, datetime):
+            params[name] = format_when(value, timezone)
+        elif isinstance(value, Money):
+            params[name] = str(value)
+        elif isinstance(value, State):
+            params[name] = gettext(STATE_LABELS[value])
+        else:
+            params[name] = (
+                gettext(value) if isinstance(value, str) and name.endswith("_label") else value
+            )
+    message = gettext(text.msgid)
+    return message % params if params else message

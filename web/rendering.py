@@ -1,0 +1,100 @@
+"""Rendering pages and fragments: one template serves both; htmx requests get the block."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import MediaType, Request, Response
+from litestar.utils.empty import value_or_default
+from litestar.utils.scope.state import ScopeState
+from markupsafe import Markup
+
+from settings import PROJECT_ROOT
+from web import i18n
+
+STATIC_VERSION_FILES: dict[str, str] = {}
+
+
+def static_url(path: str) -> str:
+    """URL of a static file with its modification time, so a changed file is fetched anew."""
+    version = STATIC_VERSION_FILES.get(path)
+    if version is None:
+        file = PROJECT_ROOT / "static" / path
+        version = str(int(file.stat().st_mtime)) if file.exists() else "0"
+        STATIC_VERSION_FILES[path] = version
+    return f"/static/{path}?v={version}"
+
+
+def build_environment(templates: Path = PROJECT_ROOT / "templates") -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(templates),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
+    )
+    env.globals["static"] = static_url
+    env.globals["format_when"] = i18n.format_when
+    env.globals["render_text"] = i18n.render_text
+    return env
+
+
+def page_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """What every page needs: its language, the switch to the other, who is signed in."""
+    locale = i18n.current_locale()
+    other = "en" if locale == "zh_CN" else "zh_CN"
+    path = request.url.path
+    if request.url.query:
+        path = f"{path}?{request.url.query}"
+    return {
+        "lang": i18n.html_lang(locale),
+        "locale": locale,
+        "current_path": request.url.path,
+        "switch_lang_url": "/lang?" + urlencode({"to": other, "next": path}),
+        "merchant": getattr(request.state, "merchant", None),
+        "unread_count": getattr(request.state, "unread_count", 0),
+    }
+
+
+def render(
+    request: Request[Any, Any, Any],
+    template: str,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Response[str]:
+    """A page, or for an htmx request (not a boosted navigation) the named block of the same template."""
+    env: Environment = request.app.state.jinja
+    token = value_or_default(ScopeState.from_scope(request.scope).csrf_token, "")
+    full = {
+        **page_context(request),
+        "request": request,
+        "csrf_token": token,
+        "status_code": status_code,
+        "csrf_input": Markup('<input type="hidden" name="_csrf_token" value="%s">') % token,
+        **context,
+    }
+    compiled = env.get_template(template)
+    wants_block = (
+        block is not None
+        and request.headers.get("hx-request") == "true"
+        and request.headers.get("hx-boosted") != "true"
+    )
+    if wants_block:
+        html = "".join(compiled.blocks[block](compiled.new_context(full)))  # type: ignore[index]
+    else:
+        html = compiled.render(full)
+    return Response(
+        content=html,
+        status_code=status_code,
+        media_type=MediaType.HTML,
+        headers={"Vary": "HX-Request", **(headers or {})},
+    )

@@ -1,0 +1,34 @@
+"""Server-side sessions in Redis, so every web process sees the same sign-ins."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from redis.asyncio import Redis
+
+SESSION_COOKIE = "rd_session"
+SESSION_TTL = 7 * 24 * 3600
+_PREFIX = "session:"
+
+
+class SessionStore:
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+
+    async def load(self, token: str | None) -> dict[str, Any] | None:
+        if not token or len(token) > 100:
+            return None
+        raw = await self.redis.get(_PREFIX + token)
+        return json.loads(raw) if raw else None
+
+    async def create(self, data: dict[str, Any]) -> str:
+        """A new session under a new id: signing in never reuses an id someone may have planted."""
+        token = secrets.token_urlsafe(32)
+        await self.redis.set(_PREFIX + token, json.dumps(data), ex=SESSION_TTL)
+        return token
+
+    async def destroy(self, token: str | None) -> None:
+        if token:
+            await self.redis.delete(_PREFIX + token)
