@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 from db.engine import close_database, open_database
 from settings import PROJECT_ROOT, Settings
+from web import merchant_home, request_page, returns_form
 from web.dev_outbox import dev_outbox
 from web.errors import EXCEPTION_HANDLERS
 from web.merchant_signin import (
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         code_submit,
         logout,
     ]
+    pages += [*merchant_home.ROUTES, *returns_form.ROUTES, *request_page.ROUTES]
     if settings.debug:
         pages.append(dev_outbox)  # never routed in production
 

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
-from litestar.enums import RequestEncodingType
 from litestar.handlers import BaseRouteHandler
-from litestar.params import Body
 from redis.asyncio import Redis
 
 from db.merchants import merchant_by_id, merchant_by_phone, unread_count
 from db.outbox import add_to_outbox
 from domain.text import N_
+from web.forms import FormData
 from web.i18n import current_locale
 from web.i18n import gettext as _
 from web.navigation import local_path, redirect_to
@@ -26,7 +25,6 @@ from web.signin import SignInCodes, SignInProblem, mask_phone, normalise_phone
 
 PENDING_COOKIE = "rd_signin"
 _PENDING_TTL = 10 * 60
-FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 class SignInRequired(Exception):
