@@ -246,6 +246,18 @@ async def _risk_at_submit(row: dict[str, Any], snapshot: ReturnSnapshot, now: da
     )
 
 
+async def load_snapshot(request_id: int) -> ReturnSnapshot:
+    """The request as domain/ sees it, for read-only use (offering actions, next steps)."""
+    row = await ReturnRequest.select().where(ReturnRequest.id == request_id).first()
+    if row is None:
+        raise NotFound(request_id)
+    if row["state"] == State.DRAFT.value:
+        _, policy = await current_policy()
+    else:
+        policy = await _policy(row["policy_version"])
+    return await _snapshot(row, policy)
+
+
 async def apply_action(
     request_id: int,
     command: Command,

@@ -27,7 +27,7 @@ from web.merchant_signin import (
     logout,
     sign_in_required_handler,
 )
-from web.public import health, home, switch_language
+from web.public import health, switch_language
 from web.rendering import build_environment
 from web.security import locale_middleware, security_headers_middleware
 
@@ -46,7 +46,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await close_database()
 
     pages: list[Any] = [
-        home,
         switch_language,
         health,
         login_form,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -66,6 +66,26 @@ def format_when(value: datetime, timezone: str = "Asia/Shanghai", *, with_time: 
     locale = current_locale()
     pattern = (_DATE_FORMATS if with_time else _DAY_FORMATS)[locale]
     return format_datetime(value, pattern, tzinfo=ZoneInfo(timezone), locale=locale)
+
+
+def deadline(value: datetime, now: datetime | None = None) -> dict[str, str]:
+    """A deadline chip's words: "3 days left", the exact time, and its tone (UI.md: warning at
+    three days or less, danger once passed)."""
+    now = now or datetime.now(UTC)
+    left = value - now
+    if left.total_seconds() < 0:
+        text, tone = gettext("Overdue"), "danger"
+    elif left < timedelta(days=1):
+        hours = max(1, int(left.total_seconds() // 3600))
+        text, tone = (
+            ngettext("%(num)d hour left", "%(num)d hours left", hours) % {"num": hours},
+            "warning",
+        )
+    else:
+        days = left.days
+        text = ngettext("%(num)d day left", "%(num)d days left", days) % {"num": days}
+        tone = "warning" if left <= timedelta(days=3) else ""
+    return {"text": text, "exact": format_when(value), "tone": tone, "iso": value.isoformat()}
 
 
 def render_text(text: Text, timezone: str = "Asia/Shanghai") -> str:

@@ -1,5 +1,73 @@
-"""(being written)"""
+"""The merchant's home (their requests, open first) and notification centre."""
 
+from __future__ import annotations
+
+from datetime import UTC, datetime
 from typing import Any
 
-ROUTES: list[Any] = []
+from litestar import Request, Response, get, post
+from litestar.params import FromPath
+
+from db.merchant_requests import requests_of
+from db.notifications import mark_all_read, mark_read, notifications_of
+from domain.labels import STATE_LABELS, STATE_TONE, next_step
+from domain.notices import NOTICE_TEXTS
+from web.i18n import current_locale
+from web.i18n import gettext as _
+from web.merchant_signin import merchant_required
+from web.navigation import local_path, redirect_to
+from web.rendering import render
+
+
+@get("/", name="home")
+async def home(request: Request[Any, Any, Any]) -> Response[Any]:
+    merchant = request.state.merchant
+    if merchant is None:
+        return render(request, "public/home.html")
+    summaries = await requests_of(merchant.id, current_locale())
+    return render(
+        request,
+        "merchant/home.html",
+        open_requests=[s for s in summaries if s.is_open],
+        closed_requests=[s for s in summaries if not s.is_open],
+        state_labels=STATE_LABELS,
+        state_tones=STATE_TONE,
+        next_step=next_step,
+    )
+
+
+def notice_text(kind: str, params: dict[str, Any]) -> str:
+    msgid = NOTICE_TEXTS.get(kind)
+    return _(msgid) % {"rma": params.get("rma", "")} if msgid else kind
+
+
+@get("/notifications", name="notifications", guards=[merchant_required])
+async def notifications(request: Request[Any, Any, Any]) -> Response[Any]:
+    rows = await notifications_of(request.state.merchant.id)
+    return render(
+        request,
+        "merchant/notifications.html",
+        notices=[{**row, "text": notice_text(row["kind"], row["params"])} for row in rows],
+    )
+
+
+@post(
+    "/notifications/{notification_id:int}/read",
+    name="notification_read",
+    guards=[merchant_required],
+)
+async def read_notification(
+    request: Request[Any, Any, Any], notification_id: FromPath[int]
+) -> Response[Any]:
+    await mark_read(request.state.merchant.id, notification_id, datetime.now(UTC))
+    form = await request.form()
+    return redirect_to(request, local_path(str(form.get("next") or "/notifications")))
+
+
+@post("/notifications/read-all", name="notifications_read_all", guards=[merchant_required])
+async def read_all_notifications(request: Request[Any, Any, Any]) -> Response[Any]:
+    await mark_all_read(request.state.merchant.id, datetime.now(UTC))
+    return redirect_to(request, "/notifications")
+
+
+ROUTES: list[Any] = [home, notifications, read_notification, read_all_notifications]

@@ -34,8 +34,12 @@ class SignInRequired(Exception):
         self.next_path = next_path
 
 
-def merchant_required(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    if getattr(connection.state, "merchant", None) is None:
+async def merchant_required(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    # Guards run before before_request hooks, so the guard loads the merchant itself.
+    await attach_merchant(connection)
+    if connection.state.merchant is None:
         path = connection.url.path
         if connection.url.query:
             path += "?" + connection.url.query
@@ -52,8 +56,10 @@ def _query(**params: str) -> str:
     return urlencode(params)
 
 
-async def attach_merchant(request: Request[Any, Any, Any]) -> None:
+async def attach_merchant(request: ASGIConnection[Any, Any, Any, Any]) -> None:
     """before_request: who is signed in (if anyone) and their unread count, for every page."""
+    if "merchant" in request.state.dict():
+        return  # already loaded by the guard for this request
     request.state.merchant = None
     request.state.unread_count = 0
     session = await SessionStore(request.app.state.redis).load(request.cookies.get(SESSION_COOKIE))
@@ -133,7 +139,7 @@ async def login_submit(request: Request[Any, Any, Any], data: FormData) -> Respo
 
 async def _send_code(phone: str, code: str) -> None:
     await add_to_outbox(
-        key=f"signin:{phone}:{secrets.token_hex(8)}",
+        key=f"signin:{secrets.token_hex(12)}",
         job="send_sign_in_code",
         payload={"phone": phone, "code": code, "locale": current_locale()},
         due_at=datetime.now(UTC),

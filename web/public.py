@@ -13,12 +13,6 @@ from redis.asyncio import Redis
 from db.tables import ReturnRequest
 from web import i18n
 from web.navigation import local_path
-from web.rendering import render
-
-
-@get("/", name="home")
-async def home(request: Request[Any, Any, Any]) -> Response[Any]:
-    return render(request, "public/home.html")
 
 
 @get("/lang", name="switch_language")

@@ -42,6 +42,7 @@ def build_environment(templates: Path = PROJECT_ROOT / "templates") -> Environme
     env.globals["static"] = static_url
     env.globals["format_when"] = i18n.format_when
     env.globals["render_text"] = i18n.render_text
+    env.globals["deadline"] = i18n.deadline
     return env
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -22,8 +23,25 @@ class EmbeddedRedis:
     def url(self) -> str:
         return f"unix://{self.socket}"
 
+    def already_running(self) -> bool:
+        """Another run with the same data directory (a second `make dev`) started one already."""
+        if not self.socket.exists():
+            return False
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        probe.settimeout(1)
+        try:
+            probe.connect(str(self.socket))
+            probe.sendall(b"PING\r\n")
+            return probe.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+        finally:
+            probe.close()
+
     def start(self, timeout: float = 10.0) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
+        if self.already_running():
+            return  # share it; stop() leaves it to the run that started it
         self.socket.unlink(missing_ok=True)
         # Sessions survive a restart of `make dev` through a snapshot; tests keep nothing.
         save = ["--save", "60 1", "--dbfilename", "redis.rdb"] if self.persist else ["--save", ""]

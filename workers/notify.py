@@ -6,6 +6,7 @@ from typing import Any
 
 from arq import Retry
 
+from db.outbox import payload_of
 from db.tables import Event, Merchant, OutboxRow, ReturnRequest
 from domain.notices import SIGN_IN_CODE_TEXT
 from workers.bookkeeping import once
@@ -13,8 +14,11 @@ from workers.gateways import Gateway, GatewayError, deliver
 from workers.messages import notice_text, translate
 
 
-async def send_notification(ctx: dict[str, Any], key: str, payload: dict[str, Any]) -> str:
+async def send_notification(ctx: dict[str, Any], key: str) -> str:
     gateway: Gateway = ctx["gateway"]
+    payload = await payload_of(key)
+    if payload is None:
+        return "no such work"
     event = await Event.select(Event.request).where(Event.id == payload["event_id"]).first()
     if event is None:
         return "event gone"
@@ -49,9 +53,10 @@ async def send_notification(ctx: dict[str, Any], key: str, payload: dict[str, An
     return "sent"
 
 
-async def send_sign_in_code(ctx: dict[str, Any], key: str, payload: dict[str, Any]) -> str:
+async def send_sign_in_code(ctx: dict[str, Any], key: str) -> str:
     """The one-time code goes out by SMS; afterwards the outbox row no longer holds it."""
     gateway: Gateway = ctx["gateway"]
+    payload = await payload_of(key) or {}
     code = payload.get("code")
     if not code:
         return "already sent"

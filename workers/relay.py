@@ -19,7 +19,8 @@ async def relay_once(redis: ArqRedis, jobs: set[str]) -> int:
     handed = 0
     for row in await due_rows(jobs, datetime.now(UTC)):
         # The outbox key is the job id: arq refuses a second job with an id it still holds.
-        await redis.enqueue_job(row["job"], row["key"], row["payload"], _job_id=row["key"])
+        # Only the key travels (and shows in worker logs); the job reads its payload from the row.
+        await redis.enqueue_job(row["job"], row["key"], _job_id=row["key"])
         await mark_handed_over(row["id"], datetime.now(UTC))
         handed += 1
     return handed

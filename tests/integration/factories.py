@@ -151,3 +151,19 @@ async def draft(
             )
         )
     return int(request_id)
+
+
+async def sign_in(client: Any, merchant_id: int) -> None:
+    """Sign a merchant in on this test client, as the code form would (a server-side session)."""
+    import os
+
+    from redis.asyncio import Redis
+
+    from web.sessions import SESSION_COOKIE, SessionStore
+
+    redis = Redis.from_url(os.environ["REDIS_URL"])
+    try:
+        token = await SessionStore(redis).create({"merchant_id": merchant_id})
+    finally:
+        await redis.aclose()
+    client.cookies.set(SESSION_COOKIE, token)
