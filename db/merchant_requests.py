@@ -67,7 +67,7 @@ async def _item_names(request_ids: list[int], locale: str) -> dict[int, list[str
     column = "name_zh" if locale == "zh_CN" else "name_en"
     rows: list[dict[str, Any]] = await ReturnItem.select(
         ReturnItem.request,
-        getattr(ReturnItem.order_item.product, column),  # type: ignore[union-attr]
+        getattr(ReturnItem.order_item.product, column),
     ).where(ReturnItem.request.is_in(request_ids))
     names: dict[int, list[str]] = {}
     for row in rows:

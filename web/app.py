@@ -89,7 +89,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.settings = settings
     app.state.jinja = build_environment()
     if settings.debug:
-        logging.basicConfig(level=logging.INFO)
+        logging.basicConfig(level=logging.WARNING)
+        logging.getLogger("returndesk").setLevel(logging.INFO)
     return app
 
 

@@ -1,0 +1,120 @@
+"""`make bench`: figures for the hot paths, each with a baseline measured in the same run.
+
+- store: applying a domain action (load → decide → write state, event, outbox in one
+  transaction) against a plain single-row insert into the same database;
+- pages: rendering the Chinese home page through the whole app against /healthz;
+- domain: `decide` alone, against building the snapshot it reads.
+Run on the embedded default, or with DATABASE_URL / REDIS_URL set like the tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+BENCH_DIR = Path(tempfile.mkdtemp(prefix="returndesk-bench-"))
+os.environ.setdefault("SECRET_KEY", "bench")
+os.environ["DEBUG"] = "1"
+os.environ["DATA_DIR"] = str(BENCH_DIR)
+if not os.environ.get("DATABASE_URL"):
+    os.environ["DATABASE_URL"] = f"sqlite:///{BENCH_DIR / 'bench.sqlite3'}"
+
+
+async def _timed(label: str, runs: int, action: Callable[[int], Awaitable[object]]) -> float:
+    samples = []
+    for i in range(runs):
+        started = time.perf_counter()
+        await action(i)
+        samples.append(time.perf_counter() - started)
+    median = statistics.median(samples)
+    p95 = sorted(samples)[int(len(samples) * 0.95) - 1]
+    print(f"  {label:<44} median {median * 1000:8.3f} ms   p95 {p95 * 1000:8.3f} ms   (n={runs})")
+    return median
+
+
+async def main() -> int:
+    from workers.embedded_redis import EmbeddedRedis
+
+    redis = None
+    if not os.environ.get("REDIS_URL"):
+        redis = EmbeddedRedis(BENCH_DIR / "redis", persist=False)
+        redis.start()
+        os.environ["REDIS_URL"] = redis.url
+    try:
+        return await _run()
+    finally:
+        if redis:
+            redis.stop()
+
+
+async def _run() -> int:
+    import logging
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    from litestar.testing import AsyncTestClient
+
+    from db.engine import close_database, open_database, run_migrations
+    from db.returns import apply_action, load_snapshot
+    from db.tables import JobRecord
+    from domain.lifecycle import Action, Actor, Command, Role, decide
+    from settings import Settings
+    from tests.integration import factories
+    from web.app import create_app
+
+    await open_database()
+    await run_migrations()
+    now = datetime.now(UTC)
+    merchant_id = await factories.merchant()
+    requests = []
+    for i in range(200):
+        order_id, items = await factories.order(
+            merchant_id, now - timedelta(days=3), serials=(f"B{i}",)
+        )
+        requests.append(await factories.draft(merchant_id, order_id, items))
+    merchant = Actor(Role.MERCHANT, f"merchant:{merchant_id}", merchant_id)
+
+    print(f"ReturnDesk benchmarks on {os.environ['DATABASE_URL'].split(':')[0]}")
+    print("store")
+    baseline = await _timed(
+        "baseline: one-row insert",
+        200,
+        lambda i: JobRecord.insert(JobRecord(key=f"bench:{i}", job="bench", done_at=now)),
+    )
+    submit = await _timed(
+        "apply_action(submit) incl. risk + outbox",
+        200,
+        lambda i: apply_action(requests[i], Command(Action.SUBMIT), merchant, now),
+    )
+    print(f"  ratio submit / insert: {submit / baseline:.1f}x")
+
+    print("domain")
+    snapshot = await load_snapshot(requests[0])
+    build = await _timed("baseline: load_snapshot (db)", 100, lambda i: load_snapshot(requests[i]))
+
+    async def decide_many(_: int) -> None:
+        for _ in range(1000):
+            decide(snapshot, Command(Action.APPROVE), Actor(Role.REVIEWER, "staff:1"), now)
+
+    decided = await _timed("decide x1000 (pure)", 20, decide_many)
+    print(f"  ratio one decide / one snapshot load: {decided / 1000 / build:.4f}x")
+
+    print("pages")
+    async with AsyncTestClient(app=create_app(Settings.from_env())) as client:
+        health = await _timed("baseline: GET /healthz", 200, lambda i: client.get("/healthz"))
+        home = await _timed("GET / (zh-CN home page)", 200, lambda i: client.get("/"))
+        print(f"  ratio home / healthz: {home / health:.1f}x")
+        size = len((await client.get("/")).content)
+        print(f"  home page size: {size} bytes uncompressed")
+    await close_database()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

@@ -1,0 +1,150 @@
+"""Browser tests: the real app served by uvicorn with a real arq worker, driven in Debian's Chromium.
+
+The server and worker run as child processes on the same database and Redis as the test, so a
+decision applied through the store here reaches the page the way a staff member's would.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from settings import PROJECT_ROOT
+from tests.integration.conftest import clean_state, database  # noqa: F401  (shared fixtures)
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE = PROJECT_ROOT / "tests" / "browser" / "vendor" / "axe.min.js"
+PHONE_VIEWPORT = {"width": 390, "height": 844}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(database: None) -> Iterator[str]:  # noqa: F811
+    port = _free_port()
+    env = {**os.environ, "PORT": str(port), "DEBUG": "1"}
+    log_dir = Path(os.environ["DATA_DIR"])
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "web.app:app_from_env",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=(log_dir / "web.log").open("wb"),
+            stderr=subprocess.STDOUT,
+        ),
+        subprocess.Popen(
+            [sys.executable, "-m", "arq", "workers.settings.WorkerSettings"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=(log_dir / "worker.log").open("wb"),
+            stderr=subprocess.STDOUT,
+        ),
+    ]
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or processes[0].poll() is not None:
+            raise RuntimeError("the web server did not start; see " + str(log_dir / "web.log"))
+        time.sleep(0.1)
+    yield url
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        await browser.close()
+
+
+async def _context(browser: Browser, **options: Any) -> BrowserContext:
+    return await browser.new_context(
+        viewport=PHONE_VIEWPORT,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        # axe-core is injected as a script tag, which our CSP (rightly) forbids to pages.
+        bypass_csp=True,
+        **options,
+    )
+
+
+@pytest.fixture
+async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
+    context = await _context(browser)
+    yield context
+    await context.close()
+
+
+@pytest.fixture
+async def context_without_js(browser: Browser) -> AsyncIterator[BrowserContext]:
+    context = await _context(browser, java_script_enabled=False)
+    yield context
+    await context.close()
+
+
+@pytest.fixture
+async def page(context: BrowserContext) -> AsyncIterator[Page]:
+    page = await context.new_page()
+    yield page
+    await page.close()
+
+
+async def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """Serious and critical axe-core violations on the page as it is now."""
+    await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate(
+        "async () => await axe.run(document, {resultTypes: ['violations']})"
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+        for v in result["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
