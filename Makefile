@@ -7,7 +7,8 @@ CHROMIUM ?= /usr/bin/chromium
 .PHONY: dev test check bench install browser-deps catalogs format
 
 install:
-	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || \
+		$(PYTHON) -m pip install --quiet uv || $(PYTHON) -m pip install --quiet --break-system-packages uv
 	@$(UV) sync --quiet --frozen
 	@$(UV) run pybabel -q compile --domain=messages --directory=translations
 
