@@ -50,6 +50,10 @@ def _secret_key(data_dir: Path, debug: bool) -> str:
     return key
 
 
+# development only: production names its warehouse in RETURN_ADDRESS
+_DEMO_RETURN_ADDRESS = "上海市闵行区申富路 88 号 ReturnDesk 退货仓（收），电话 021-6000 0000"
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -62,6 +66,8 @@ class Settings:
     timezone: str
     default_locale: str
     site_url: str
+    # where merchants send returned goods; shown on the request page once a return is approved
+    return_address: str = ""
 
     @property
     def embedded_redis_socket(self) -> Path:
@@ -87,6 +93,8 @@ class Settings:
             timezone=os.environ.get("TIMEZONE", "Asia/Shanghai"),
             default_locale=os.environ.get("DEFAULT_LOCALE", "zh_CN"),
             site_url=os.environ.get("SITE_URL", f"http://127.0.0.1:{port}"),
+            return_address=os.environ.get("RETURN_ADDRESS", "")
+            or (_DEMO_RETURN_ADDRESS if debug else ""),
         )
 
     def effective_redis_url(self) -> str:

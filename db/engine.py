@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from piccolo.engine.base import Engine
@@ -34,14 +35,21 @@ async def open_database() -> None:
     if isinstance(db, SQLiteEngine):
         # WAL lets readers go on while one writer writes; it is a property of the file, kept.
         await db.run_ddl("PRAGMA journal_mode=WAL")
-    elif isinstance(db, PostgresEngine):
-        await db.start_connection_pool(min_size=1, max_size=10)
+    elif isinstance(db, PostgresEngine) and pool_size() > 0:
+        await db.start_connection_pool(min_size=1, max_size=pool_size())
 
 
 async def close_database() -> None:
     db = engine()
-    if isinstance(db, PostgresEngine):
+    if isinstance(db, PostgresEngine) and pool_size() > 0:
         await db.close_connection_pool()
+
+
+def pool_size() -> int:
+    """DATABASE_POOL_SIZE (default 10) connections per process; 0 opens one per query, which
+    in-process tests need: their client runs the app on another event loop than the test's,
+    and a pooled asyncpg connection belongs to the loop that opened it."""
+    return int(os.environ.get("DATABASE_POOL_SIZE", "10"))
 
 
 async def run_migrations() -> None:

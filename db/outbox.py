@@ -32,7 +32,10 @@ async def due_rows(jobs: set[str], now: datetime, limit: int = 100) -> list[dict
 
 async def payload_of(key: str) -> dict[str, Any] | None:
     row = await (
-        OutboxRow.select(OutboxRow.payload).where(OutboxRow.key == key).output(load_json=True).first()
+        OutboxRow.select(OutboxRow.payload)
+        .where(OutboxRow.key == key)
+        .output(load_json=True)
+        .first()
     )
     return dict(row["payload"]) if row else None
 

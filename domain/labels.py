@@ -7,7 +7,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from domain.request import ReturnSnapshot
-from domain.terms import Action, AppealOf, State
+from domain.terms import Action, AppealOf, FeePayer, Reason, Resolution, State
 from domain.text import N_, Text
 
 Tone = Literal["warning", "info", "success", "danger", "muted"]
@@ -41,7 +41,7 @@ NEXT_STEP: Mapping[State, str] = MappingProxyType(
             "Nothing to do for now: we will review your request by %(review_due_at)s."
         ),
         State.NEEDS_INFO: N_("Answer our question or add evidence, then send the request back."),
-        State.APPROVED: N_("Print the authorization and ship the parcel by %(ship_by)s."),
+        State.APPROVED: N_("Pack the goods and ship the parcel by %(ship_by)s."),
         State.REJECTED: N_("If you disagree, you can appeal until %(appeal_deadline)s."),
         State.APPEALED: N_("Nothing to do for now: a supervisor is reviewing your appeal."),
         State.REJECTED_FINAL: N_("Nothing more to do: the decision on your appeal is final."),
@@ -113,6 +113,31 @@ ACTION_LABELS: Mapping[Action, str] = MappingProxyType(
     }
 )
 
+# the timeline's words: what happened, in the past tense, as the merchant reads it
+EVENT_LABELS: Mapping[Action, str] = MappingProxyType(
+    {
+        Action.DISCARD: N_("Draft discarded"),
+        Action.SUBMIT: N_("Return request submitted"),
+        Action.ASK_INFO: N_("More information requested"),
+        Action.RESUBMIT: N_("Information sent, back in review"),
+        Action.APPROVE: N_("Return approved"),
+        Action.REJECT: N_("Return not approved"),
+        Action.APPEAL: N_("Appeal submitted"),
+        Action.UPHOLD: N_("Appeal decided: the decision stands"),
+        Action.OVERTURN: N_("Appeal decided: the decision was changed"),
+        Action.CANCEL: N_("Request cancelled"),
+        Action.EXPIRE: N_("Request expired: not shipped in time"),
+        Action.SHIP: N_("Parcel shipped"),
+        Action.RECEIVE: N_("Parcel received at the warehouse"),
+        Action.INSPECT_PASS: N_("Goods passed inspection"),
+        Action.INSPECT_FAIL: N_("Goods did not pass inspection"),
+        Action.SHIP_REPLACEMENT: N_("Replacement shipped"),
+        Action.RETURN_TO_MERCHANT: N_("Goods sent back to you"),
+        Action.REFUND: N_("Refund paid"),
+        Action.CLOSE: N_("Request closed"),
+    }
+)
+
 # %(state)s is a State: translators format it through STATE_LABELS
 WRONG_STATE: Mapping[Action, str] = MappingProxyType(
     {
@@ -160,3 +185,39 @@ def next_step(snapshot: ReturnSnapshot) -> Text:
     }
     msgid = NEXT_STEP[snapshot.state]
     return Text(msgid, {name: value for name, value in params.items() if f"%({name})s" in msgid})
+
+
+# what the merchant chose and what was decided, as the request page and documents name them
+REASON_LABELS: Mapping[Reason, str] = MappingProxyType(
+    {
+        Reason.QUALITY_DEFECT: N_("Quality defect"),
+        Reason.WRONG_ITEM: N_("Wrong item delivered"),
+        Reason.DAMAGED_IN_TRANSIT: N_("Damaged in transit"),
+        Reason.NOT_AS_DESCRIBED: N_("Not as described"),
+        Reason.CHANGE_OF_MIND: N_("Changed my mind"),
+        Reason.OTHER: N_("Other reason"),
+    }
+)
+
+RESOLUTION_LABELS: Mapping[Resolution, str] = MappingProxyType(
+    {
+        Resolution.REFUND: N_("Refund"),
+        Resolution.EXCHANGE: N_("Exchange for a new unit"),
+    }
+)
+
+FEE_PAYER_LABELS: Mapping[FeePayer, str] = MappingProxyType(
+    {
+        FeePayer.PLATFORM: N_("We pay the return shipping"),
+        FeePayer.MERCHANT: N_("You pay the return shipping"),
+    }
+)
+
+# keys are Policy.refund_methods
+REFUND_METHOD_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "original": N_("Back to the original payment"),
+        "bank_transfer": N_("Bank transfer"),
+        "alipay": N_("Alipay"),
+    }
+)

@@ -46,7 +46,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def live_server(database: None) -> Iterator[str]:  # noqa: F811
     port = _free_port()
-    env = {**os.environ, "PORT": str(port), "DEBUG": "1"}
+    env = {**os.environ, "PORT": str(port), "DEBUG": "1", "DATABASE_POOL_SIZE": "5"}
     log_dir = Path(os.environ["DATA_DIR"])
     processes = [
         subprocess.Popen(

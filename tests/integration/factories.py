@@ -167,3 +167,45 @@ async def sign_in(client: Any, merchant_id: int) -> None:
     finally:
         await redis.aclose()
     client.cookies.set(SESSION_COOKIE, token)
+
+
+async def submitted(
+    merchant_id: int, now: datetime, *, serials: tuple[str, ...] | None = None, **draft_fields: Any
+) -> tuple[int, str]:
+    """A request the merchant has submitted: (id, RMA). `draft_fields` go to `draft`."""
+    from db.returns import Applied, apply_action
+    from domain.lifecycle import Action, Actor, Command, Role
+
+    order_id, items = await order(
+        merchant_id, now - timedelta(days=5), serials=serials or (f"SN{next(_counter):06d}",)
+    )
+    request_id = await draft(merchant_id, order_id, items, **draft_fields)
+    actor = Actor(Role.MERCHANT, f"merchant:{merchant_id}", merchant_id)
+    result = await apply_action(request_id, Command(Action.SUBMIT), actor, now)
+    assert isinstance(result, Applied), result
+    return request_id, str(result.rma)
+
+
+async def staff_decides(
+    request_id: int,
+    action: Any,
+    now: datetime,
+    *,
+    role: str = "reviewer",
+    staff_id: str = "staff:1",
+    name: str = "审核员 王芳",
+    **command_fields: Any,
+) -> Any:
+    """A staff decision through the same store the admin will use."""
+    from db.returns import Applied, apply_action
+    from domain.lifecycle import Actor, Command, Role
+
+    result = await apply_action(
+        request_id,
+        Command(action, **command_fields),
+        Actor(Role(role), staff_id),
+        now,
+        actor_name=name,
+    )
+    assert isinstance(result, Applied), result
+    return result

@@ -1,0 +1,131 @@
+"""Writing the conversation on a request: messages and side cases, one transaction each.
+
+A message changes nothing else on the request (no state, no version): it is a record kept
+beside the lifecycle, append-only — there is no edit and no delete here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from db.engine import atomic
+from db.returns import Conflict, NotFound, load_snapshot
+from db.tables import Message, ReturnRequest, SideCase
+from domain.lifecycle import Actor, Refusal
+from domain.side_cases import (
+    SideCaseKind,
+    SideCaseRecord,
+    SideCaseStatus,
+    may_open_side_case,
+    may_post_message,
+    may_reply_to_side_case,
+)
+from domain.text import N_, Text
+
+_EMPTY = Refusal("message_required", Text(N_("Write a message or attach a file.")))
+
+
+async def post_message(
+    request_id: int,
+    actor: Actor,
+    author_name: str,
+    body: str,
+    now: datetime,
+    *,
+    side_case_id: int | None = None,
+    attachments: int = 0,
+) -> int | Refusal:
+    """Add a message to the request's thread (or to one side case's); the new message's id."""
+    async with atomic():
+        refusal = may_post_message(await load_snapshot(request_id), actor)
+        if refusal is None and side_case_id is not None:
+            case = await (
+                SideCase.select(SideCase.kind, SideCase.status)
+                .where((SideCase.id == side_case_id) & (SideCase.request == request_id))
+                .first()
+            )
+            if case is None:
+                raise NotFound(side_case_id)
+            refusal = may_reply_to_side_case(
+                SideCaseRecord(SideCaseKind(case["kind"]), SideCaseStatus(case["status"]))
+            )
+        if refusal is None and not body.strip() and attachments == 0:
+            refusal = _EMPTY
+        if refusal is not None:
+            return refusal
+        return await _insert_message(request_id, side_case_id, actor, author_name, body, now)
+
+
+async def _insert_message(
+    request_id: int,
+    side_case_id: int | None,
+    actor: Actor,
+    author_name: str,
+    body: str,
+    now: datetime,
+) -> int:
+    rows = await Message.insert(
+        Message(
+            request=request_id,
+            side_case=side_case_id,
+            author_role=actor.role.value,
+            author_id=actor.id,
+            author_name=author_name,
+            body=body.strip(),
+            internal=False,
+            created_at=now,
+        )
+    ).returning(Message.id)
+    return int(rows[0]["id"])
+
+
+async def open_side_case(
+    request_id: int,
+    kind: SideCaseKind,
+    actor: Actor,
+    author_name: str,
+    body: str,
+    now: datetime,
+    *,
+    expected_version: int,
+) -> tuple[int, int] | Refusal:
+    """Open a logistics problem or fee dispute: (side case id, id of its first message).
+
+    The statement opens the case's own thread as its first message, so files given with it
+    attach there and the thread alone is the whole record. A stale version raises Conflict.
+    """
+    async with atomic():
+        row = await (
+            ReturnRequest.select(ReturnRequest.version)
+            .where(ReturnRequest.id == request_id)
+            .first()
+        )
+        if row is None:
+            raise NotFound(request_id)
+        if row["version"] != expected_version:
+            raise Conflict(request_id)
+        existing = await SideCase.select(SideCase.kind, SideCase.status).where(
+            SideCase.request == request_id
+        )
+        records = [
+            SideCaseRecord(SideCaseKind(case["kind"]), SideCaseStatus(case["status"]))
+            for case in existing
+        ]
+        refusal = may_open_side_case(await load_snapshot(request_id), kind, actor, records)
+        if refusal is None and not body.strip():
+            refusal = Refusal("message_required", Text(N_("Please describe the problem.")))
+        if refusal is not None:
+            return refusal
+        rows = await SideCase.insert(
+            SideCase(
+                request=request_id,
+                kind=kind.value,
+                status=SideCaseStatus.OPEN.value,
+                body=body.strip(),
+                opened_by=actor.id,
+                created_at=now,
+            )
+        ).returning(SideCase.id)
+        case_id = int(rows[0]["id"])
+        message_id = await _insert_message(request_id, case_id, actor, author_name, body, now)
+        return case_id, message_id

@@ -1,0 +1,209 @@
+"""What the request page shows, computed once for the page, its live fragment and the pages
+beside it: whose request it is, who did what, and which actions domain/ allows now."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar import Request, Response
+from litestar.datastructures import FormMultiDict
+
+from db.merchants import MerchantAccount
+from db.returns import NotFound, load_snapshot
+from db.timeline import (
+    RequestDetails,
+    TimelineEntry,
+    conversation,
+    last_message_id,
+    merchant_request_id,
+    request_details,
+    side_cases,
+    timeline,
+)
+from domain.labels import (
+    EVENT_LABELS,
+    FEE_PAYER_LABELS,
+    REASON_LABELS,
+    REFUND_METHOD_LABELS,
+    RESOLUTION_LABELS,
+    STATE_LABELS,
+    STATE_TONE,
+    next_step,
+)
+from domain.lifecycle import Action, Actor, Role, allowed_actions
+from domain.rma import normalise_rma
+from domain.side_cases import SIDE_CASE_LABELS, SIDE_CASE_STATUS_LABELS, side_cases_offered
+from domain.text import N_
+from web.i18n import current_locale, render_text
+from web.i18n import gettext as _
+from web.rendering import render
+
+TEMPLATE = "merchant/request/page.html"
+POLL_EVERY = "3s"  # a staff decision shows within 5 s, from whichever process made it
+
+# the forms the page can show; a refusal for one that is not shown goes in the page's alert
+_ACTION_FORMS = {
+    Action.RESUBMIT: "answer",
+    Action.SHIP: "ship",
+    Action.APPEAL: "appeal",
+    Action.CANCEL: "cancel",
+}
+
+# staff without a display name on the event, and the automatic steps
+ROLE_NAMES = {
+    Role.REVIEWER: N_("Reviewer"),
+    Role.INSPECTOR: N_("Warehouse inspector"),
+    Role.FINANCE: N_("Finance"),
+    Role.SUPERVISOR: N_("Supervisor"),
+    Role.COUNTER: N_("Service outlet"),
+    Role.PARTNER: N_("Partner platform"),
+    Role.SYSTEM: N_("ReturnDesk"),
+}
+
+
+def merchant_actor(merchant: MerchantAccount) -> Actor:
+    return Actor(Role.MERCHANT, f"merchant:{merchant.id}", merchant.id)
+
+
+async def own_request(request: Request[Any, Any, Any], rma: str) -> tuple[int, int]:
+    """(id, version) of the signed-in merchant's request; NotFound (404) for anyone else's,
+    an unknown RMA or a malformed one — the same answer, so nothing is learnt by guessing."""
+    canonical = normalise_rma(rma)
+    found = None
+    if canonical is not None:
+        found = await merchant_request_id(canonical, request.state.merchant.id)
+    if found is None:
+        raise NotFound(rma)
+    return found
+
+
+def page_url(rma: str) -> str:
+    return f"/returns/{normalise_rma(rma) or rma}"
+
+
+def who(role: Role, name: str) -> str:
+    """Staff by display name, the merchant as "you", automatic steps as ReturnDesk."""
+    if role is Role.MERCHANT:
+        return _("You")
+    if role in (Role.SYSTEM, Role.PARTNER) or not name:
+        return _(ROLE_NAMES.get(role, "ReturnDesk"))
+    return name
+
+
+def fingerprint(version: int, last_message: int) -> str:
+    """What the poller compares: a new version (a decision) or a new message changes it."""
+    return f"{version}.{last_message}"
+
+
+def _timeline_view(entries: list[TimelineEntry]) -> list[dict[str, Any]]:
+    return [
+        {
+            "what": _(EVENT_LABELS[entry.action]),
+            "state": entry.to_state,
+            "state_label": _(STATE_LABELS[entry.to_state]) if entry.to_state else "",
+            "tone": STATE_TONE[entry.to_state] if entry.to_state else "muted",
+            "who": who(entry.actor_role, entry.actor_name),
+            "when": entry.at,
+            "message": entry.message,
+            "files": entry.files,
+        }
+        for entry in entries
+    ]
+
+
+def _details_view(details: RequestDetails) -> dict[str, Any]:
+    zh = current_locale() == "zh_CN"
+    method = REFUND_METHOD_LABELS.get(details.refund_method)
+    refund_to = _(method) if method else ""
+    if details.refund_account_last4:
+        refund_to = _("%(method)s, account ending %(last4)s") % {
+            "method": refund_to,
+            "last4": details.refund_account_last4,
+        }
+    return {
+        "items": [
+            {
+                "name": item.name_zh if zh else item.name_en,
+                "quantity": item.quantity,
+                "serial_number": item.serial_number,
+            }
+            for item in details.items
+        ],
+        "reason": _(REASON_LABELS[details.reason]) if details.reason else "",
+        "resolution": _(RESOLUTION_LABELS[details.resolution]),
+        "refund_to": refund_to,
+        "fee_payer": _(FEE_PAYER_LABELS[details.fee_payer]) if details.fee_payer else "",
+    }
+
+
+async def page_context(
+    request: Request[Any, Any, Any],
+    request_id: int,
+    *,
+    problem: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    notice: str = "",
+) -> dict[str, Any]:
+    """Everything the page and its live fragment show; actions come from domain/ alone."""
+    merchant = request.state.merchant
+    now = datetime.now(UTC)
+    details = await request_details(request_id)
+    snapshot = await load_snapshot(request_id)
+    actor = merchant_actor(merchant)
+    actions = allowed_actions(snapshot, actor, now)
+    cases = await side_cases(request_id)
+    entries = await timeline(request_id)
+    step = next_step(snapshot)
+    due = next((v for v in step.params.values() if isinstance(v, datetime)), None)
+    question = next((e.message for e in entries if e.action is Action.ASK_INFO), "")
+    shown_forms = {"message"} | {_ACTION_FORMS[a] for a in actions if a in _ACTION_FORMS}
+    return {
+        "details": details,
+        "view": _details_view(details),
+        "rma": details.rma,
+        "url": page_url(details.rma),
+        "snapshot": snapshot,
+        "state_label": _(STATE_LABELS[details.state]),
+        "tone": STATE_TONE[details.state],
+        "step": render_text(step),
+        "due": due,
+        "allowed": {action.value for action in actions},
+        "question": question,
+        "return_address": request.app.state.settings.return_address,
+        "cases_offered": [
+            (kind.value, _(SIDE_CASE_LABELS[kind]))
+            for kind in side_cases_offered(snapshot, actor, [c.record for c in cases])
+        ],
+        "cases": cases,
+        "case_labels": SIDE_CASE_LABELS,
+        "case_status_labels": SIDE_CASE_STATUS_LABELS,
+        "timeline": _timeline_view(entries),
+        "thread": await conversation(request_id),
+        "who": who,
+        "fingerprint": fingerprint(details.version, await last_message_id(request_id)),
+        "poll_every": POLL_EVERY,
+        "problem": problem,
+        "page_problem": problem if problem and problem["form"] not in shown_forms else None,
+        "values": values or {},
+        "notice": notice,
+    }
+
+
+def conflict_page(request: Request[Any, Any, Any], rma: str) -> Response[Any]:
+    """409: someone changed the request since this form was loaded; nothing was saved."""
+    url = page_url(rma)
+    return render(
+        request, "errors/error.html", status_code=409, reload_url=url, headers=stay_at(url)
+    )
+
+
+def stay_at(url: str) -> dict[str, str]:
+    """A form answered in place (a refusal, a conflict) keeps the address of the page it is on:
+    htmx would otherwise put the form's POST address in the bar, which a reload cannot GET."""
+    return {"HX-Replace-Url": url}
+
+
+def form_version(form: FormMultiDict) -> int | None:
+    raw = form.get("version")
+    return int(raw) if isinstance(raw, str) and raw.isdigit() else None
