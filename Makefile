@@ -33,7 +33,7 @@ bench: install
 
 catalogs:
 	$(UV) run pybabel extract --mapping=babel.cfg --keywords="N_ _ gettext ngettext:1,2" --no-location --sort-output --no-wrap --project=ReturnDesk --output-file=translations/messages.pot .
-	$(UV) run pybabel update --domain=messages --input-file=translations/messages.pot --output-dir=translations --no-fuzzy-matching --no-wrap
+	$(UV) run pybabel update --domain=messages --input-file=translations/messages.pot --output-dir=translations --no-fuzzy-matching --ignore-obsolete --no-wrap
 	$(UV) run python translations/fill_en.py
 	$(UV) run pybabel compile --domain=messages --directory=translations
 

@@ -101,7 +101,7 @@ async def test_in_english_the_timeline_says_who_did_what_and_the_deadline(
 
     timeline = page.text.split('class="timeline"', 1)[1].split("</ol>", 1)[0]
     # newest first: the reviewer's question, by display name, before the merchant's submit
-    assert timeline.index("Ask for information") < timeline.index("Submit")
+    assert timeline.index("More information requested") < timeline.index("Return request submitted")
     assert "审核员 王芳" in timeline and "You" in timeline
     assert "Please photograph the SN label." in timeline
     assert "Information needed" in page.text
