@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from db.tables import OutboxRow
+from db.tables import GatewayMessage, OutboxRow
 
 
 async def add_to_outbox(*, key: str, job: str, payload: dict[str, Any], due_at: datetime) -> None:
@@ -42,3 +42,13 @@ async def payload_of(key: str) -> dict[str, Any] | None:
 
 async def mark_handed_over(row_id: int, now: datetime) -> None:
     await OutboxRow.update({OutboxRow.handed_over_at: now}).where(OutboxRow.id == row_id)
+
+
+async def dev_outbox_messages(limit: int = 50) -> list[dict[str, Any]]:
+    """What the development gateway kept instead of sending, newest first (for /dev/outbox)."""
+    return await (
+        GatewayMessage.select()
+        .where(GatewayMessage.gateway == "dev_outbox")
+        .order_by(GatewayMessage.id, ascending=False)
+        .limit(limit)
+    )

@@ -324,20 +324,20 @@ TRANSITIONS: tuple[Transition, ...] = (
         when=(within_paid,), requires=(payment_reference_given, invoice_reversal_given),
         changes=_refunded, notify=IN_APP_AND_SMS, documents=("refund_receipt",),
     ),
-    # closing is housekeeping: partners hear of it by webhook, the merchant is not disturbed
+    # closing is housekeeping: every state change is in the notification centre, but no SMS
     Transition(
         Action.CLOSE, (State.REFUNDED,), State.CLOSED,
         roles=(Role.SYSTEM,),
-        when=(refund_settled,),
+        when=(refund_settled,), notify=IN_APP,
     ),
     Transition(
         Action.CLOSE, (State.REJECTED,), State.CLOSED,
         roles=(Role.SYSTEM,),
-        when=(appeal_window_passed,),
+        when=(appeal_window_passed,), notify=IN_APP,
     ),
     Transition(
         Action.CLOSE, (State.REJECTED_FINAL,), State.CLOSED,
-        roles=(Role.SYSTEM,),
+        roles=(Role.SYSTEM,), notify=IN_APP,
     ),
 )  # fmt: skip
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from litestar.testing import AsyncTestClient
 
 from web.app import create_app
@@ -100,3 +101,31 @@ async def test_api_errors_are_json(client: AsyncTestClient) -> None:  # type: ig
     response = await client.get("/api/v1/no-such-thing")
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/json")
+
+
+@pytest.mark.parametrize(
+    ("code", "chinese", "english"),
+    [
+        (403, "您无权查看此页面", "You can't open this page"),
+        (404, "找不到此页面", "We can't find this page"),
+        (409, "刷新查看最新内容", "Reload the latest version"),
+        (500, "系统出了点问题", "Something went wrong on our side"),
+    ],
+)
+def test_error_pages_speak_both_languages(code: int, chinese: str, english: str) -> None:
+    from web import i18n
+    from web.rendering import build_environment
+
+    template = build_environment().get_template("errors/error.html")
+    context = {
+        "status_code": code,
+        "static": lambda path: "/static/" + path,
+        "csrf_input": "",
+        "current_path": "/x",
+        "switch_lang_url": "/lang",
+    }
+    for locale, words, lang in (("zh_CN", chinese, "zh-CN"), ("en", english, "en")):
+        i18n.set_locale(locale)
+        html = template.render({**context, "lang": lang})
+        assert words in html, (locale, code)
+    i18n.set_locale("zh_CN")

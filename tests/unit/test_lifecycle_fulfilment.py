@@ -226,4 +226,5 @@ def test_a_rejection_closes_once_the_appeal_window_passed():
 def test_a_final_rejection_closes_at_any_time():
     decision = decided(request(State.REJECTED_FINAL), Command(Action.CLOSE), SYSTEM)
     assert decision.new_state is State.CLOSED
-    assert decision.effects == (webhook("return.closed"),)
+    # in the notification centre, but no SMS for housekeeping
+    assert decision.effects == (notify(Action.CLOSE, ("in_app",)), webhook("return.closed"))

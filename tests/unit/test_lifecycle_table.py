@@ -224,3 +224,8 @@ def test_refusal_messages_are_translatable_ids():
         refusal = refused(snapshot, command, actor)
         assert refusal.message.msgid[0].isupper()
         assert refusal.message.msgid.endswith(".")
+
+
+@pytest.mark.parametrize("row", [t for t in TRANSITIONS if t.to_state is not None], ids=str)
+def test_every_state_change_lands_in_the_merchants_notification_centre(row) -> None:  # type: ignore[no-untyped-def]
+    assert "in_app" in row.notify, f"{row.action} from {row.from_states} tells the merchant nothing"
