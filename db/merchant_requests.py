@@ -24,6 +24,7 @@ class RequestSummary:
     order_no: str
     item_names: tuple[str, ...]
     updated_at: datetime
+    draft_step: int  # where the form resumes, for drafts
     snapshot: ReturnSnapshot | None  # loaded for open requests, whose next step is shown
 
     @property
@@ -38,6 +39,7 @@ async def requests_of(merchant_id: int, locale: str) -> list[RequestSummary]:
             ReturnRequest.rma,
             ReturnRequest.state,
             ReturnRequest.updated_at,
+            ReturnRequest.draft_step,
             ReturnRequest.order.order_no,
         )
         .where(ReturnRequest.merchant == merchant_id)
@@ -55,6 +57,7 @@ async def requests_of(merchant_id: int, locale: str) -> list[RequestSummary]:
                 order_no=row["order.order_no"],
                 item_names=tuple(names.get(row["id"], [])),
                 updated_at=row["updated_at"],
+                draft_step=row["draft_step"],
                 snapshot=await load_snapshot(row["id"]) if state not in FINISHED_STATES else None,
             )
         )

@@ -64,6 +64,9 @@ NEXT_STEP: Mapping[State, str] = MappingProxyType(
     }
 )
 
+# next-step deadlines the merchant must meet; the others (review by, refund by) are ours to keep
+MERCHANT_DEADLINES = frozenset({"ship_by", "appeal_deadline"})
+
 _GOODS_COMING_BACK = N_("Nothing more to do: we will send the goods back to you.")
 
 # waiting on the merchant → warning; on staff → info; good end → success; refused → danger

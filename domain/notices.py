@@ -18,7 +18,7 @@ NOTICE_TEXTS: Mapping[str, str] = MappingProxyType(
             "Your reply on return request %(rma)s has been received; it is back in review."
         ),
         "approve": N_(
-            "Return request %(rma)s is approved. Please print the authorization and ship the goods before the ship-by date."
+            "Return request %(rma)s is approved. Please pack the goods and ship them by the date shown on the request."
         ),
         "reject": N_(
             "Return request %(rma)s was not approved. Open it to see why; you may appeal."

@@ -65,12 +65,15 @@ def format_when(value: datetime, timezone: str = "Asia/Shanghai", *, with_time: 
     """Dates that decide rights are shown with the hour they end, in the reader's time zone."""
     locale = current_locale()
     pattern = (_DATE_FORMATS if with_time else _DAY_FORMATS)[locale]
-    return format_datetime(value, pattern, tzinfo=ZoneInfo(timezone), locale=locale)
+    # a no-break space keeps "10 Dec 18:00" on one line in narrow places
+    text = format_datetime(value, pattern, tzinfo=ZoneInfo(timezone), locale=locale)
+    return text.replace(" ", "\u00a0")
 
 
-def deadline(value: datetime, now: datetime | None = None) -> dict[str, str]:
+def deadline(value: datetime, now: datetime | None = None, *, mine: bool = True) -> dict[str, str]:
     """A deadline chip's words: "3 days left", the exact time, and its tone (UI.md: warning at
-    three days or less, danger once passed)."""
+    three days or less, danger once passed). A deadline that is ours to keep (mine=False, e.g.
+    the review SLA) stays neutral: the colours tell the reader that they must act."""
     now = now or datetime.now(UTC)
     left = value - now
     if left.total_seconds() < 0:
@@ -85,7 +88,12 @@ def deadline(value: datetime, now: datetime | None = None) -> dict[str, str]:
         days = left.days
         text = ngettext("%(num)d day left", "%(num)d days left", days) % {"num": days}
         tone = "warning" if left <= timedelta(days=3) else ""
-    return {"text": text, "exact": format_when(value), "tone": tone, "iso": value.isoformat()}
+    return {
+        "text": text,
+        "exact": format_when(value),
+        "tone": tone if mine else "",
+        "iso": value.isoformat(),
+    }
 
 
 def render_text(text: Text, timezone: str = "Asia/Shanghai") -> str:

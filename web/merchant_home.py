@@ -10,7 +10,7 @@ from litestar.params import FromPath
 
 from db.merchant_requests import requests_of
 from db.notifications import mark_all_read, mark_read, notifications_of
-from domain.labels import STATE_LABELS, STATE_TONE, next_step
+from domain.labels import MERCHANT_DEADLINES, STATE_LABELS, STATE_TONE, next_step
 from domain.notices import NOTICE_TEXTS
 from web.i18n import current_locale
 from web.i18n import gettext as _
@@ -33,6 +33,7 @@ async def home(request: Request[Any, Any, Any]) -> Response[Any]:
         state_labels=STATE_LABELS,
         state_tones=STATE_TONE,
         next_step=next_step,
+        merchant_deadlines=MERCHANT_DEADLINES,
     )
 
 

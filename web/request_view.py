@@ -24,6 +24,7 @@ from db.timeline import (
 from domain.labels import (
     EVENT_LABELS,
     FEE_PAYER_LABELS,
+    MERCHANT_DEADLINES,
     REASON_LABELS,
     REFUND_METHOD_LABELS,
     RESOLUTION_LABELS,
@@ -155,7 +156,9 @@ async def page_context(
     cases = await side_cases(request_id)
     entries = await timeline(request_id)
     step = next_step(snapshot)
-    due = next((v for v in step.params.values() if isinstance(v, datetime)), None)
+    due_name, due = next(
+        ((name, v) for name, v in step.params.items() if isinstance(v, datetime)), ("", None)
+    )
     question = next((e.message for e in entries if e.action is Action.ASK_INFO), "")
     shown_forms = {"message"} | {_ACTION_FORMS[a] for a in actions if a in _ACTION_FORMS}
     return {
@@ -168,6 +171,7 @@ async def page_context(
         "tone": STATE_TONE[details.state],
         "step": render_text(step),
         "due": due,
+        "due_is_mine": due_name in MERCHANT_DEADLINES,
         "allowed": {action.value for action in actions},
         "question": question,
         "return_address": request.app.state.settings.return_address,
