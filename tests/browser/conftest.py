@@ -131,6 +131,14 @@ async def context_without_js(browser: Browser) -> AsyncIterator[BrowserContext]:
 
 
 @pytest.fixture
+async def browser_contexts(
+    context: BrowserContext, context_without_js: BrowserContext
+) -> list[BrowserContext]:
+    """The same merchant steps, once with JavaScript and once without."""
+    return [context, context_without_js]
+
+
+@pytest.fixture
 async def page(context: BrowserContext) -> AsyncIterator[Page]:
     page = await context.new_page()
     yield page

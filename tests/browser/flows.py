@@ -9,29 +9,37 @@ from playwright.async_api import Page, expect
 
 async def sign_in(page: Page, base_url: str, phone: str, next_path: str = "/") -> None:
     """Sign in as a merchant does: ask for a code, read the SMS (the dev outbox), type it."""
+    earlier = await _codes_in_outbox(page, base_url, phone)
     await page.goto(f"{base_url}/login?next={next_path}")
     await page.get_by_label("手机号").fill(phone)
     await page.get_by_role("button", name="获取验证码").click()
     await expect(page.get_by_role("heading", name="输入验证码")).to_be_visible()
-    code = await _code_from_outbox(page, base_url, phone)
+    code = await _new_code(page, base_url, phone, earlier)
     await page.get_by_label("6 位验证码").fill(code)
     await page.get_by_role("button", name="登录").click()
 
 
-async def _code_from_outbox(page: Page, base_url: str, phone: str) -> str:
+async def _codes_in_outbox(page: Page, base_url: str, phone: str) -> list[str]:
+    """Every sign-in code sent to this phone so far, newest first, as the dev outbox lists them."""
     outbox = await page.context.new_page()
     try:
-        for _ in range(50):  # the worker sends within a second or so
-            await outbox.goto(f"{base_url}/dev/outbox")
-            text = (
-                await outbox.locator("#outbox").inner_text()
-                if await outbox.locator("#outbox").count()
-                else ""
-            )
-            match = re.search(rf"{phone}\s+.*?\n.*?(\d{{6}})", text, re.S)
-            if match:
-                return match.group(1)
-            await outbox.wait_for_timeout(200)
+        await outbox.goto(f"{base_url}/dev/outbox")
+        entries = outbox.locator("#outbox li")
+        codes = []
+        for i in range(await entries.count()):
+            text = await entries.nth(i).inner_text()
+            match = re.search(r"\b(\d{6})\b", text)
+            if phone in text and match:
+                codes.append(match.group(1))
+        return codes
     finally:
         await outbox.close()
-    raise AssertionError("no sign-in code reached the dev outbox")
+
+
+async def _new_code(page: Page, base_url: str, phone: str, earlier: list[str]) -> str:
+    for _ in range(50):  # the worker sends within a second or so
+        codes = await _codes_in_outbox(page, base_url, phone)
+        if len(codes) > len(earlier):
+            return codes[0]
+        await page.wait_for_timeout(200)
+    raise AssertionError("no new sign-in code reached the dev outbox")

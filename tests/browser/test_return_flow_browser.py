@@ -142,3 +142,39 @@ async def test_merchant_pages_have_no_serious_accessibility_violations(
     await page.locator("a.choice-link").first.click()
     await check()  # step 1 with the items
     assert len(checked) == 7
+
+
+async def _rejected_request(merchant_id: int) -> str:
+    request_id, rma = await factories.submitted(merchant_id, datetime.now(UTC))
+    result = await apply_action(
+        request_id,
+        Command(
+            Action.REJECT,
+            reason_code="not_a_defect",
+            message="照片中看不出故障，请补充开机画面的照片。",
+        ),
+        Actor(Role.REVIEWER, "staff:1"),
+        datetime.now(UTC),
+        actor_name="审核员 王芳",
+    )
+    assert isinstance(result, Applied)
+    return rma
+
+
+async def test_a_merchant_appeals_a_rejection_with_javascript_on_and_off(
+    live_server: str, browser_contexts: list[BrowserContext]
+) -> None:
+    merchant_id = await factories.merchant(phone=PHONE)
+    for context in browser_contexts:
+        rma = await _rejected_request(merchant_id)
+        page = await context.new_page()
+        await sign_in(page, live_server, PHONE, next_path=f"/returns/{rma}")
+        await expect(page.get_by_text("照片中看不出故障").first).to_be_visible()
+        await page.locator("#appeal textarea[name=statement]").fill(
+            "终端确实无法开机，附上新的照片。"
+        )
+        await page.locator("#appeal button[type=submit]").click()
+        appealed = ZH.gettext(STATE_LABELS[State.APPEALED])
+        await expect(page.locator(".badge", has_text=appealed).first).to_be_visible()
+        await expect(page.locator("#appeal")).to_have_count(0)  # one appeal per decision
+        await page.close()
