@@ -209,3 +209,13 @@ async def staff_decides(
     )
     assert isinstance(result, Applied), result
     return result
+
+
+async def csrf_token(client: Any, path: str) -> str:
+    """The CSRF token of the form on `path`, as the browser would post it back."""
+    import re
+
+    page = await client.get(path)
+    match = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+    assert match, f"{path} carries a CSRF token"
+    return match.group(1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import re
 from datetime import datetime, timedelta
 
 from litestar.testing import AsyncTestClient
@@ -29,12 +28,6 @@ async def _submitted(merchant_id: int, now: datetime) -> str:
     )
     assert isinstance(result, Applied) and result.rma
     return result.rma
-
-
-async def _csrf(client: AsyncTestClient, path: str) -> str:  # type: ignore[type-arg]
-    match = re.search(r'name="_csrf_token" value="([^"]+)"', (await client.get(path)).text)
-    assert match
-    return match.group(1)
 
 
 async def test_home_lists_open_requests_with_their_next_step(
@@ -101,7 +94,10 @@ async def test_the_unread_badge_and_marking_notifications_read(
     notice = await Notification.select(Notification.id).first()
     opened = await client.post(
         f"/notifications/{notice['id']}/read",
-        data={"next": f"/returns/{rma}", "_csrf_token": await _csrf(client, "/notifications")},
+        data={
+            "next": f"/returns/{rma}",
+            "_csrf_token": await factories.csrf_token(client, "/notifications"),
+        },
         follow_redirects=False,
     )
     assert opened.status_code == 303 and opened.headers["location"] == f"/returns/{rma}"
@@ -116,7 +112,8 @@ async def test_mark_all_read(client: AsyncTestClient, now: datetime) -> None:  #
     assert "2 条未读" in (await client.get("/")).text
 
     await client.post(
-        "/notifications/read-all", data={"_csrf_token": await _csrf(client, "/notifications")}
+        "/notifications/read-all",
+        data={"_csrf_token": await factories.csrf_token(client, "/notifications")},
     )
 
     assert await Notification.count().where(Notification.read_at.is_null()) == 0
@@ -132,7 +129,7 @@ async def test_a_merchant_cannot_mark_another_merchants_notification(
 
     await client.post(
         f"/notifications/{notice['id']}/read",
-        data={"_csrf_token": await _csrf(client, "/notifications")},
+        data={"_csrf_token": await factories.csrf_token(client, "/notifications")},
     )
 
     assert await Notification.count().where(Notification.read_at.is_null()) == 1

@@ -33,13 +33,6 @@ def en(client: Client) -> Client:
     return client
 
 
-async def _csrf(client: Client, path: str) -> str:
-    page = await client.get(path)
-    match = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
-    assert match, f"{path} carries a CSRF token"
-    return match.group(1)
-
-
 def _png() -> bytes:
     buffer = BytesIO()
     Image.new("RGB", (32, 32), (20, 120, 200)).save(buffer, "PNG")
@@ -54,7 +47,7 @@ async def _merchant_with_request(client: Client, now: datetime, **fields: Any) -
 
 
 async def _send(client: Client, rma: str, body: str, files: Any = None) -> Any:
-    token = await _csrf(client, f"/returns/{rma}")
+    token = await factories.csrf_token(client, f"/returns/{rma}")
     return await client.post(
         f"/returns/{rma}/messages",
         data={"body": body, "_csrf_token": token},
@@ -141,7 +134,7 @@ async def test_messages_are_append_only(en: Client, now: datetime) -> None:
     request_id, rma = await _merchant_with_request(en, now)
     await _send(en, rma, "First words.")
     message_id = (await Message.select(Message.id).first())["id"]
-    token = await _csrf(en, f"/returns/{rma}")
+    token = await factories.csrf_token(en, f"/returns/{rma}")
 
     for method, path in [
         ("delete", f"/returns/{rma}/messages/{message_id}"),
@@ -164,7 +157,7 @@ async def test_another_merchant_cannot_read_or_write_messages(
     request_id, rma = await factories.submitted(owner, now)
     await _staff_message(request_id, "A private answer.")
     await factories.sign_in(client, await factories.merchant())
-    token = await _csrf(client, "/")
+    token = await factories.csrf_token(client, "/")
 
     page = await client.get(f"/returns/{rma}")
     post = await client.post(
@@ -269,7 +262,7 @@ async def test_a_second_open_logistics_case_is_refused(en: Client, now: datetime
     assert (await _open_case(en, rma, "logistics", "Late.")).status_code == 303
     page = await en.get(f"/returns/{rma}")
     assert "kind=logistics" not in page.text  # no longer offered while one is open
-    token = await _csrf(en, f"/returns/{rma}")
+    token = await factories.csrf_token(en, f"/returns/{rma}")
     version = (await ReturnRequest.select().where(ReturnRequest.id == request_id).first())[
         "version"
     ]
@@ -317,7 +310,7 @@ async def test_a_resolved_case_takes_no_more_messages(en: Client, now: datetime)
     )
     page = await en.get(f"/returns/{rma}/cases/{case['id']}")
     assert "Found it." in page.text and "/messages" not in page.text.split("<main", 1)[1]
-    token = await _csrf(en, f"/returns/{rma}")
+    token = await factories.csrf_token(en, f"/returns/{rma}")
 
     response = await en.post(
         f"/returns/{rma}/cases/{case['id']}/messages",
@@ -338,7 +331,7 @@ async def test_another_merchant_cannot_see_or_use_a_side_case(
     await _open_case(en, rma, "logistics", "Damaged box.")
     case = await SideCase.select().first()
     await factories.sign_in(en, await factories.merchant())
-    token = await _csrf(en, "/")
+    token = await factories.csrf_token(en, "/")
 
     view = await en.get(f"/returns/{rma}/cases/{case['id']}")
     reply = await en.post(

@@ -25,13 +25,6 @@ def en(client: Client) -> Client:
     return client
 
 
-async def _csrf(client: Client, path: str) -> str:
-    page = await client.get(path)
-    match = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
-    assert match, f"{path} carries a CSRF token"
-    return match.group(1)
-
-
 async def _version(request_id: int) -> int:
     row = await ReturnRequest.select(ReturnRequest.version).where(ReturnRequest.id == request_id)
     return int(row[0]["version"])
@@ -51,7 +44,7 @@ async def _post(
     version: int | None,
     files: Any = None,
 ) -> Any:
-    token = await _csrf(client, f"/returns/{rma}")
+    token = await factories.csrf_token(client, f"/returns/{rma}")
     form = {**data, "_csrf_token": token}
     if version is not None:
         form["version"] = str(version)
@@ -147,7 +140,7 @@ async def test_another_merchant_gets_404_on_the_page_the_fragment_and_every_post
     await factories.staff_decides(request_id, Action.APPROVE, now, fee_payer=FeePayer.MERCHANT)
     stranger = await factories.merchant()
     await factories.sign_in(client, stranger)
-    token = await _csrf(client, "/")
+    token = await factories.csrf_token(client, "/")
     version = await _version(request_id)
 
     gets = [

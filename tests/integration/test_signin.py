@@ -12,15 +12,8 @@ from tests.integration import factories
 PHONE = "13800138000"
 
 
-async def _csrf(client: AsyncTestClient, path: str = "/login") -> str:  # type: ignore[type-arg]
-    page = await client.get(path)
-    match = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
-    assert match, "the form carries a CSRF token"
-    return match.group(1)
-
-
 async def _request_code(client: AsyncTestClient, deliver_outbox, phone: str = PHONE) -> str:  # type: ignore[no-untyped-def,type-arg]
-    token = await _csrf(client)
+    token = await factories.csrf_token(client, "/login")
     response = await client.post(
         "/login", data={"phone": phone, "next": "/", "_csrf_token": token}, follow_redirects=False
     )
@@ -39,7 +32,7 @@ async def _request_code(client: AsyncTestClient, deliver_outbox, phone: str = PH
 
 
 async def _enter_code(client: AsyncTestClient, code: str, next_path: str = "/"):  # type: ignore[no-untyped-def,type-arg]
-    token = await _csrf(client, "/login/code")
+    token = await factories.csrf_token(client, "/login/code")
     return await client.post(
         "/login/code",
         data={"code": code, "next": next_path, "_csrf_token": token},
@@ -76,7 +69,7 @@ async def test_a_code_works_once(client: AsyncTestClient, deliver_outbox) -> Non
     await factories.merchant(phone=PHONE)
     code = await _request_code(client, deliver_outbox)
     assert (await _enter_code(client, code)).status_code == 303
-    await client.post("/logout", data={"_csrf_token": await _csrf(client, "/")})
+    await client.post("/logout", data={"_csrf_token": await factories.csrf_token(client, "/")})
 
     # A replay: the pending sign-in is gone, and with a fresh one the old code is dead.
     await _request_code(client, deliver_outbox)
@@ -103,7 +96,7 @@ async def test_at_most_five_codes_per_phone_an_hour(
     await factories.merchant(phone=PHONE)
     for _ in range(5):
         await _request_code(client, deliver_outbox)
-    token = await _csrf(client)
+    token = await factories.csrf_token(client, "/login")
     sixth = await client.post("/login", data={"phone": PHONE, "next": "/", "_csrf_token": token})
     assert sixth.status_code == 422
     assert "次数过多" in sixth.text
@@ -111,7 +104,7 @@ async def test_at_most_five_codes_per_phone_an_hour(
 
 
 async def test_a_bad_number_is_explained_and_kept(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
-    token = await _csrf(client)
+    token = await factories.csrf_token(client, "/login")
     response = await client.post(
         "/login", data={"phone": "12345", "next": "/", "_csrf_token": token}
     )
@@ -121,7 +114,7 @@ async def test_a_bad_number_is_explained_and_kept(client: AsyncTestClient) -> No
 
 
 async def test_an_unknown_number_gets_no_code(client: AsyncTestClient, deliver_outbox) -> None:  # type: ignore[no-untyped-def,type-arg]
-    token = await _csrf(client)
+    token = await factories.csrf_token(client, "/login")
     response = await client.post(
         "/login", data={"phone": "13911112222", "next": "/", "_csrf_token": token}
     )
@@ -142,7 +135,7 @@ async def test_the_session_id_changes_at_sign_in_and_dies_at_sign_out(
     session = next(value for value in sessions if value != "planted-by-someone-else")
     assert session
 
-    await client.post("/logout", data={"_csrf_token": await _csrf(client, "/")})
+    await client.post("/logout", data={"_csrf_token": await factories.csrf_token(client, "/")})
     # Even a copy of the old cookie no longer signs anyone in: the server forgot it.
     client.cookies.clear()
     client.cookies.set("rd_session", session)
@@ -159,7 +152,7 @@ async def test_a_page_that_needs_a_merchant_sends_to_sign_in_and_back(
     assert response.headers["location"] == "/login?next=%2Fnotifications"
 
     await client.get(response.headers["location"])
-    token = await _csrf(client, "/login?next=%2Fnotifications")
+    token = await factories.csrf_token(client, "/login?next=%2Fnotifications")
     await client.post(
         "/login", data={"phone": PHONE, "next": "/notifications", "_csrf_token": token}
     )
