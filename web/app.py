@@ -8,7 +8,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader
 from litestar.static_files import create_static_files_router
 from redis.asyncio import Redis
 
@@ -64,7 +66,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(
                 path="/static",
                 directories=[PROJECT_ROOT / "static"],
-                cache_control=None,
+                # every page links static files by a versioned URL (static() adds ?v=mtime)
+                cache_control=CacheControlHeader(max_age=365 * 24 * 3600, public=True),
                 include_in_schema=False,
             ),
         ],
@@ -80,6 +83,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_secure=not settings.debug,
             exclude=["/api/"],  # the partner API authenticates with keys, not cookies
         ),
+        # merchants are often on slow 4G: pages, CSS and htmx go out gzipped
+        compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6),
         exception_handlers={**EXCEPTION_HANDLERS, SignInRequired: sign_in_required_handler},
         before_request=attach_merchant,
         lifespan=[lifespan],

@@ -129,3 +129,18 @@ def test_error_pages_speak_both_languages(code: int, chinese: str, english: str)
         html = template.render({**context, "lang": lang})
         assert words in html, (locale, code)
     i18n.set_locale("zh_CN")
+
+
+async def test_the_first_load_fits_a_slow_phone_budget(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+    """UI.md: first load ≤ 60 KB compressed — the page, the stylesheet and the scripts."""
+    import gzip
+
+    page = await client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["content-encoding"] == "gzip"
+    total = len(gzip.compress(page.content))
+    for url in re.findall(r'(?:href|src)="(/static/[^"]+)"', page.text):
+        asset = await client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert asset.status_code == 200
+        assert "max-age=31536000" in asset.headers["cache-control"]
+        total += len(gzip.compress(asset.content))
+    assert total <= 60 * 1024, f"first load is {total} bytes compressed"
