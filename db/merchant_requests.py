@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from db.returns import load_snapshot
 from db.tables import ReturnItem, ReturnRequest
-from domain.lifecycle import ReturnSnapshot, State
+from domain.lifecycle import AppealOf, State
 
 # Nothing more can happen to these; they are listed after the open ones.
 FINISHED_STATES = frozenset(
@@ -18,6 +17,8 @@ FINISHED_STATES = frozenset(
 
 @dataclass(frozen=True)
 class RequestSummary:
+    """One row of the list; it carries what domain.labels.next_step reads (StepFacts)."""
+
     id: int
     rma: str | None
     state: State
@@ -25,14 +26,25 @@ class RequestSummary:
     item_names: tuple[str, ...]
     updated_at: datetime
     draft_step: int  # where the form resumes, for drafts
-    snapshot: ReturnSnapshot | None  # loaded for open requests, whose next step is shown
+    review_due_at: datetime | None
+    ship_by: datetime | None
+    appeal_deadline: datetime | None
+    refund_due_by: datetime | None
+    inspection_failed_final: bool
+    appealed: frozenset[AppealOf]
 
     @property
     def is_open(self) -> bool:
         return self.state not in FINISHED_STATES
 
 
+def _utc(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything ReturnDesk stores is UTC.
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
 async def requests_of(merchant_id: int, locale: str) -> list[RequestSummary]:
+    """Two queries whatever the number of requests: the requests, then their items' names."""
     rows = await (
         ReturnRequest.select(
             ReturnRequest.id,
@@ -40,27 +52,36 @@ async def requests_of(merchant_id: int, locale: str) -> list[RequestSummary]:
             ReturnRequest.state,
             ReturnRequest.updated_at,
             ReturnRequest.draft_step,
+            ReturnRequest.review_due_at,
+            ReturnRequest.ship_by,
+            ReturnRequest.appeal_deadline,
+            ReturnRequest.refund_due_by,
+            ReturnRequest.inspection_failed_final,
+            ReturnRequest.appealed,
             ReturnRequest.order.order_no,
         )
         .where(ReturnRequest.merchant == merchant_id)
         .order_by(ReturnRequest.updated_at, ascending=False)
     )
     names = await _item_names([row["id"] for row in rows], locale)
-    summaries = []
-    for row in rows:
-        state = State(row["state"])
-        summaries.append(
-            RequestSummary(
-                id=row["id"],
-                rma=row["rma"],
-                state=state,
-                order_no=row["order.order_no"],
-                item_names=tuple(names.get(row["id"], [])),
-                updated_at=row["updated_at"],
-                draft_step=row["draft_step"],
-                snapshot=await load_snapshot(row["id"]) if state not in FINISHED_STATES else None,
-            )
+    summaries = [
+        RequestSummary(
+            id=row["id"],
+            rma=row["rma"],
+            state=State(row["state"]),
+            order_no=row["order.order_no"],
+            item_names=tuple(names.get(row["id"], [])),
+            updated_at=row["updated_at"],
+            draft_step=row["draft_step"],
+            review_due_at=_utc(row["review_due_at"]),
+            ship_by=_utc(row["ship_by"]),
+            appeal_deadline=_utc(row["appeal_deadline"]),
+            refund_due_by=_utc(row["refund_due_by"]),
+            inspection_failed_final=row["inspection_failed_final"],
+            appealed=frozenset(AppealOf(kind) for kind in row["appealed"].split(",") if kind),
         )
+        for row in rows
+    ]
     return sorted(summaries, key=lambda summary: not summary.is_open)
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, Protocol
 
-from domain.request import ReturnSnapshot
 from domain.terms import Action, AppealOf, FeePayer, Reason, Resolution, State
 from domain.text import N_, Text
 
@@ -174,7 +174,27 @@ WRONG_STATE: Mapping[Action, str] = MappingProxyType(
 )
 
 
-def next_step(snapshot: ReturnSnapshot) -> Text:
+class StepFacts(Protocol):
+    """What `next_step` reads: a full ReturnSnapshot has it, and so does a list row, so that a
+    page listing many requests need not load each one whole."""
+
+    @property
+    def state(self) -> State: ...
+    @property
+    def review_due_at(self) -> datetime | None: ...
+    @property
+    def ship_by(self) -> datetime | None: ...
+    @property
+    def appeal_deadline(self) -> datetime | None: ...
+    @property
+    def refund_due_by(self) -> datetime | None: ...
+    @property
+    def inspection_failed_final(self) -> bool: ...
+    @property
+    def appealed(self) -> frozenset[AppealOf]: ...
+
+
+def next_step(snapshot: StepFacts) -> Text:
     """What the merchant must do next, with the deadline that applies to this request."""
     if snapshot.state is State.INSPECTION_FAILED and (
         snapshot.inspection_failed_final or AppealOf.INSPECTION in snapshot.appealed

@@ -62,7 +62,7 @@ async def _run() -> int:
 
     from db.engine import close_database, open_database, run_migrations
     from db.returns import apply_action, load_snapshot
-    from db.tables import JobRecord
+    from db.tables import JobRecord, ReturnRequest
     from domain.lifecycle import Action, Actor, Command, Role, decide
     from settings import Settings
     from tests.integration import factories
@@ -112,6 +112,23 @@ async def _run() -> int:
         print(f"  ratio home / healthz: {home / health:.1f}x")
         size = len((await client.get("/")).content)
         print(f"  home page size: {size} bytes uncompressed")
+
+        await factories.sign_in(client, merchant_id)
+        rma = (
+            await ReturnRequest.select(ReturnRequest.rma)
+            .where(ReturnRequest.id == requests[0])
+            .first()
+        )["rma"]
+        mine = await _timed("GET / signed in (200 requests listed)", 50, lambda i: client.get("/"))
+        print(f"  ratio signed-in home / healthz: {mine / health:.1f}x")
+        page = await _timed(f"GET /returns/{rma}", 100, lambda i: client.get(f"/returns/{rma}"))
+        print(f"  ratio request page / healthz: {page / health:.1f}x")
+        poll = await _timed(
+            "GET /returns/{rma}/status (poll, unchanged)",
+            200,
+            lambda i: client.get(f"/returns/{rma}/status?v=2.0", headers={"HX-Request": "true"}),
+        )
+        print(f"  ratio poll / healthz: {poll / health:.1f}x")
     await close_database()
     return 0
 
