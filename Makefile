@@ -3,6 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 CHROMIUM ?= /usr/bin/chromium
+AXE_VERSION := 4.14.1
 
 .PHONY: dev test check bench install browser-deps catalogs format
 
@@ -17,8 +18,8 @@ dev: install
 
 browser-deps:
 	@test -x $(CHROMIUM) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
-	@test -f tests/browser/vendor/axe.min.js || (cd /tmp && npm pack --silent axe-core@4 >/dev/null && \
-		mkdir -p $(CURDIR)/tests/browser/vendor && tar -xzf axe-core-4*.tgz package/axe.min.js -O > $(CURDIR)/tests/browser/vendor/axe.min.js)
+	@test -s tests/browser/vendor/axe.min.js || { dir=$$(mktemp -d) && cd $$dir && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && \
+		mkdir -p $(CURDIR)/tests/browser/vendor && tar -xzf axe-core-*.tgz -O package/axe.min.js > $(CURDIR)/tests/browser/vendor/axe.min.js; }
 
 test: install browser-deps
 	@$(UV) run pytest; status=$$?; if [ $$status -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$status
