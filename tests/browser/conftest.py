@@ -43,7 +43,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
+# Package scope: the server's worker must be gone before other tests run, or its relay and
+# worker would take their outbox rows and jobs from the shared database and Redis.
+@pytest.fixture(scope="package")
 def live_server(database: None) -> Iterator[str]:  # noqa: F811
     port = _free_port()
     env = {**os.environ, "PORT": str(port), "DEBUG": "1", "DATABASE_POOL_SIZE": "5"}
