@@ -13,12 +13,20 @@ import subprocess
 import sys
 import time
 
-os.environ.setdefault("DEBUG", "1")
-
 from db.engine import close_database, open_database, run_migrations
 from db.seed import DEMO_MERCHANT_PHONES, DEMO_STAFF, seed_demo
 from settings import Settings
 from workers.embedded_redis import EmbeddedRedis
+
+# The worker, and the web server on a port: the same two processes production runs.
+WORKER_COMMAND = [sys.executable, "-m", "arq", "workers.settings.WorkerSettings"]
+
+
+def web_command(port: int) -> list[str]:
+    return [
+        sys.executable, "-m", "uvicorn", "--factory", "web.app:app_from_env",
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+    ]  # fmt: skip
 
 
 async def prepare_database() -> None:
@@ -31,6 +39,7 @@ async def prepare_database() -> None:
 
 
 def main() -> int:
+    os.environ.setdefault("DEBUG", "1")  # before settings are read, and for the children
     settings = Settings.from_env()
     redis: EmbeddedRedis | None = None
     if not settings.redis_url:
@@ -48,26 +57,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, stop)
     try:
         asyncio.run(prepare_database())
-        children.append(
-            subprocess.Popen([sys.executable, "-m", "arq", "workers.settings.WorkerSettings"])
-        )
-        children.append(
-            subprocess.Popen(  # noqa: S603
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "--factory",
-                    "web.app:app_from_env",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(settings.port),
-                    "--log-level",
-                    "warning",
-                ]
-            )
-        )
+        children.append(subprocess.Popen(WORKER_COMMAND))  # noqa: S603
+        children.append(subprocess.Popen(web_command(settings.port)))  # noqa: S603
         print(banner(settings), flush=True)
         while not stopping:
             if any(child.poll() is not None for child in children):

@@ -63,19 +63,9 @@ class Settings:
     port: int
     data_dir: Path
     files_dir: Path
-    timezone: str
-    default_locale: str
-    site_url: str
+    timezone: str  # how times are shown; they are stored in UTC
     # where merchants send returned goods; shown on the request page once a return is approved
     return_address: str = ""
-
-    @property
-    def embedded_redis_socket(self) -> Path:
-        return self.data_dir / "redis.sock"
-
-    @property
-    def uses_postgres(self) -> bool:
-        return self.database_url.startswith(("postgres://", "postgresql://"))
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -91,11 +81,9 @@ class Settings:
             data_dir=data_dir,
             files_dir=Path(os.environ.get("FILES_DIR", data_dir / "files")).resolve(),
             timezone=os.environ.get("TIMEZONE", "Asia/Shanghai"),
-            default_locale=os.environ.get("DEFAULT_LOCALE", "zh_CN"),
-            site_url=os.environ.get("SITE_URL", f"http://127.0.0.1:{port}"),
             return_address=os.environ.get("RETURN_ADDRESS", "")
             or (_DEMO_RETURN_ADDRESS if debug else ""),
         )
 
     def effective_redis_url(self) -> str:
-        return self.redis_url or f"unix://{self.embedded_redis_socket}"
+        return self.redis_url or f"unix://{self.data_dir / 'redis.sock'}"

@@ -16,10 +16,6 @@ def engine() -> Engine:  # type: ignore[type-arg]
     return ReturnRequest._meta.db
 
 
-def is_sqlite() -> bool:
-    return isinstance(engine(), SQLiteEngine)
-
-
 def atomic() -> Any:
     """A write transaction. On SQLite it takes the write lock at BEGIN (IMMEDIATE), so two
     read-then-write transactions queue on the busy timeout instead of failing with

@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 
 from db.engine import close_database, open_database
 from settings import PROJECT_ROOT, Settings
-from web import merchant_home, request_page, returns_form
+from web import i18n, merchant_home, request_page, returns_form
 from web.dev_outbox import dev_outbox
 from web.errors import EXCEPTION_HANDLERS
 from web.merchant_signin import (
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app.state.settings = settings
     app.state.jinja = build_environment()
+    i18n.set_display_timezone(settings.timezone)
     if settings.debug:
         logging.basicConfig(level=logging.WARNING)
         logging.getLogger("returndesk").setLevel(logging.INFO)

@@ -20,6 +20,7 @@ LOCALES = ("zh_CN", "en")  # the first is the default
 LANG_COOKIE = "lang"
 _current: ContextVar[str] = ContextVar("locale", default=LOCALES[0])
 _DATE_FORMATS = {"zh_CN": "M月d日 HH:mm", "en": "d MMM HH:mm"}
+_display_timezone = ZoneInfo("Asia/Shanghai")
 _DAY_FORMATS = {"zh_CN": "M月d日", "en": "d MMM"}
 
 
@@ -61,12 +62,18 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current_locale()).ngettext(singular, plural, n)
 
 
-def format_when(value: datetime, timezone: str = "Asia/Shanghai", *, with_time: bool = True) -> str:
+def set_display_timezone(name: str) -> None:
+    """The time zone pages show times in (TIMEZONE); set once when the app is created."""
+    global _display_timezone
+    _display_timezone = ZoneInfo(name)
+
+
+def format_when(value: datetime, *, with_time: bool = True) -> str:
     """Dates that decide rights are shown with the hour they end, in the reader's time zone."""
     locale = current_locale()
     pattern = (_DATE_FORMATS if with_time else _DAY_FORMATS)[locale]
     # a no-break space keeps "10 Dec 18:00" on one line in narrow places
-    text = format_datetime(value, pattern, tzinfo=ZoneInfo(timezone), locale=locale)
+    text = format_datetime(value, pattern, tzinfo=_display_timezone, locale=locale)
     return text.replace(" ", "\u00a0")
 
 
@@ -96,12 +103,12 @@ def deadline(value: datetime, now: datetime | None = None, *, mine: bool = True)
     }
 
 
-def render_text(text: Text, timezone: str = "Asia/Shanghai") -> str:
+def render_text(text: Text) -> str:
     """Translate a domain message and format its parameters for the reader."""
     params: dict[str, object] = {}
     for name, value in text.params.items():
         if isinstance(value, datetime):
-            params[name] = format_when(value, timezone)
+            params[name] = format_when(value)
         elif isinstance(value, Money):
             params[name] = str(value)
         elif isinstance(value, State):

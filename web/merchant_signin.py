@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
 from litestar.connection import ASGIConnection
@@ -51,8 +52,6 @@ def sign_in_required_handler(request: Request[Any, Any, Any], exc: SignInRequire
 
 
 def _query(**params: str) -> str:
-    from urllib.parse import urlencode
-
     return urlencode(params)
 
 

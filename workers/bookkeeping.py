@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from db.engine import atomic
 from db.tables import JobRecord
 
 
@@ -30,13 +29,3 @@ async def once(key: str, job: str, work: Callable[[], Awaitable[str]]) -> bool:
     result = await work()
     await record_done(key, job, result)
     return True
-
-
-async def once_in_transaction(key: str, job: str, work: Callable[[], Awaitable[str]]) -> bool:
-    """Like `once`, for work that only writes to our database: work and record commit together."""
-    async with atomic():
-        if await already_done(key):
-            return False
-        result = await work()
-        await record_done(key, job, result)
-        return True

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
+from dev import WORKER_COMMAND, web_command
 from settings import PROJECT_ROOT
 from tests.integration.conftest import clean_state, database  # noqa: F401  (shared fixtures)
 
@@ -52,31 +52,13 @@ def live_server(database: None) -> Iterator[str]:  # noqa: F811
     log_dir = Path(os.environ["DATA_DIR"])
     processes = [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "web.app:app_from_env",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
+            command,
             cwd=PROJECT_ROOT,
             env=env,
-            stdout=(log_dir / "web.log").open("wb"),
+            stdout=(log_dir / log).open("wb"),
             stderr=subprocess.STDOUT,
-        ),
-        subprocess.Popen(
-            [sys.executable, "-m", "arq", "workers.settings.WorkerSettings"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=(log_dir / "worker.log").open("wb"),
-            stderr=subprocess.STDOUT,
-        ),
+        )
+        for command, log in ((web_command(port), "web.log"), (WORKER_COMMAND, "worker.log"))
     ]
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

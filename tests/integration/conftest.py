@@ -58,29 +58,7 @@ def days() -> type[timedelta]:
 
 @pytest.fixture
 def deliver_outbox():  # type: ignore[no-untyped-def]
-    """Run the real relay and a burst arq worker: what the outbox holds is sent, as in production."""
-    from arq import Worker
-    from arq.connections import RedisSettings, create_pool
+    """Send what the outbox holds through the real relay and a burst arq worker."""
+    from tests.integration.queue import deliver_outbox
 
-    from workers.gateways import DevOutboxGateway
-    from workers.relay import relay_once
-    from workers.settings import FUNCTIONS, JOB_NAMES
-
-    async def deliver() -> None:
-        queue = await create_pool(RedisSettings.from_dsn(os.environ["REDIS_URL"]))
-        try:
-            await relay_once(queue, JOB_NAMES)
-            worker = Worker(
-                functions=FUNCTIONS,
-                redis_pool=queue,
-                burst=True,
-                poll_delay=0,
-                handle_signals=False,
-                ctx={"gateway": DevOutboxGateway()},
-            )
-            await worker.main()
-            await worker.close()
-        finally:
-            await queue.aclose()
-
-    return deliver
+    return deliver_outbox

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 
-from arq import Worker
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -14,10 +13,11 @@ from db.returns import Applied, apply_action
 from db.tables import GatewayMessage, JobRecord, OutboxRow
 from domain.lifecycle import Action, Actor, Command, Role
 from tests.integration import factories
+from tests.integration.queue import run_burst_worker
 from workers.gateways import DevOutboxGateway
 from workers.notify import send_notification
 from workers.relay import relay_once
-from workers.settings import FUNCTIONS, JOB_NAMES
+from workers.settings import JOB_NAMES
 
 
 async def _approved_request(now: datetime) -> int:
@@ -29,19 +29,6 @@ async def _approved_request(now: datetime) -> int:
         await apply_action(request_id, Command(Action.SUBMIT), merchant, now), Applied
     )
     return request_id
-
-
-async def _run_worker(redis: ArqRedis) -> None:
-    worker = Worker(
-        functions=FUNCTIONS,
-        redis_pool=redis,
-        burst=True,
-        poll_delay=0,
-        handle_signals=False,
-        ctx={"gateway": DevOutboxGateway()},
-    )
-    await worker.main()
-    await worker.close()
 
 
 async def test_work_waits_while_the_queue_is_down_and_is_done_once_when_it_is_back(
@@ -69,7 +56,7 @@ async def test_work_waits_while_the_queue_is_down_and_is_done_once_when_it_is_ba
     queue = await create_pool(RedisSettings.from_dsn(os.environ["REDIS_URL"]))
     try:
         assert await relay_once(queue, JOB_NAMES) >= 1
-        await _run_worker(queue)
+        await run_burst_worker(queue)
         sent = await GatewayMessage.select().where(GatewayMessage.key == sms_key)
         assert [(m["channel"], m["recipient"], m["status"]) for m in sent] == [
             ("sms", "13800001111", "sent")
@@ -79,7 +66,7 @@ async def test_work_waits_while_the_queue_is_down_and_is_done_once_when_it_is_ba
         # The same work handed over again, and the job run again by hand: still one SMS.
         await OutboxRow.update({OutboxRow.handed_over_at: None}).where(OutboxRow.key == sms_key)
         await relay_once(queue, JOB_NAMES)
-        await _run_worker(queue)
+        await run_burst_worker(queue)
         await send_notification({"gateway": DevOutboxGateway(), "job_try": 1}, sms_key)
         assert await GatewayMessage.count().where(GatewayMessage.key == sms_key) == 1
         assert await JobRecord.count().where(JobRecord.key == sms_key) == 1

@@ -144,3 +144,18 @@ async def test_the_first_load_fits_a_slow_phone_budget(client: AsyncTestClient) 
         assert "max-age=31536000" in asset.headers["cache-control"]
         total += len(gzip.compress(asset.content))
     assert total <= 60 * 1024, f"first load is {total} bytes compressed"
+
+
+def test_times_are_shown_in_the_configured_time_zone() -> None:
+    from datetime import UTC, datetime
+
+    from web import i18n
+
+    noon_utc = datetime(2026, 12, 10, 12, 0, tzinfo=UTC)
+    i18n.set_locale("zh_CN")
+    assert i18n.format_when(noon_utc) == "12月10日\u00a020:00"  # Asia/Shanghai, the default
+    i18n.set_display_timezone("Europe/London")
+    try:
+        assert i18n.format_when(noon_utc) == "12月10日\u00a012:00"
+    finally:
+        i18n.set_display_timezone("Asia/Shanghai")

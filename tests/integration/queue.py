@@ -1,0 +1,36 @@
+"""The real queue for tests: the relay hands the outbox to arq, a burst worker runs what it holds."""
+
+from __future__ import annotations
+
+import os
+
+from arq import Worker
+from arq.connections import ArqRedis, RedisSettings, create_pool
+
+from workers.gateways import DevOutboxGateway
+from workers.relay import relay_once
+from workers.settings import FUNCTIONS, JOB_NAMES
+
+
+async def run_burst_worker(queue: ArqRedis) -> None:
+    """Run every job waiting in the queue, then stop (arq's burst mode)."""
+    worker = Worker(
+        functions=FUNCTIONS,
+        redis_pool=queue,
+        burst=True,
+        poll_delay=0,
+        handle_signals=False,
+        ctx={"gateway": DevOutboxGateway()},
+    )
+    await worker.main()
+    await worker.close()
+
+
+async def deliver_outbox() -> None:
+    """What the outbox holds is sent, as in production: one relay pass, then a burst worker."""
+    queue = await create_pool(RedisSettings.from_dsn(os.environ["REDIS_URL"]))
+    try:
+        await relay_once(queue, JOB_NAMES)
+        await run_burst_worker(queue)
+    finally:
+        await queue.aclose()
