@@ -8,11 +8,7 @@ from typing import Any
 
 from db.tables import ReturnItem, ReturnRequest
 from domain.lifecycle import AppealOf, State
-
-# Nothing more can happen to these; they are listed after the open ones.
-FINISHED_STATES = frozenset(
-    {State.CLOSED, State.CANCELLED, State.EXPIRED, State.REJECTED_FINAL, State.REFUNDED}
-)
+from domain.terms import FINISHED_STATES
 
 
 @dataclass(frozen=True)

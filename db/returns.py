@@ -40,15 +40,7 @@ from domain.money import Money
 from domain.policy import DEFAULT_POLICY, Policy, window_days
 from domain.risk import RiskInput, assess
 from domain.rma import make_rma
-
-# Requests in these states no longer hold their serial numbers: the unit was never sent back.
-_RELEASED_STATES = {
-    State.DRAFT,
-    State.CANCELLED,
-    State.EXPIRED,
-    State.REJECTED,
-    State.REJECTED_FINAL,
-}
+from domain.terms import SERIAL_RELEASED_STATES
 
 
 class NotFound(Exception):
@@ -119,7 +111,9 @@ async def _serials_held_elsewhere(request_id: int, serials: list[str]) -> frozen
         (ReturnItem.serial_number.is_in(serials)) & (ReturnItem.request != request_id)
     )
     return frozenset(
-        row["serial_number"] for row in rows if State(row["request.state"]) not in _RELEASED_STATES
+        row["serial_number"]
+        for row in rows
+        if State(row["request.state"]) not in SERIAL_RELEASED_STATES
     )
 
 

@@ -27,6 +27,18 @@ class State(StrEnum):
     CLOSED = "closed"
 
 
+# Nothing more is asked of the merchant in these; lists show them after the open ones.
+FINISHED_STATES = frozenset(
+    {State.CLOSED, State.CANCELLED, State.EXPIRED, State.REJECTED_FINAL, State.REFUNDED}
+)
+
+# A request in one of these no longer holds its serial numbers: the unit was never sent back,
+# so another request may return it (the "already returned" guard counts only the others).
+SERIAL_RELEASED_STATES = frozenset(
+    {State.DRAFT, State.CANCELLED, State.EXPIRED, State.REJECTED, State.REJECTED_FINAL}
+)
+
+
 class Action(StrEnum):
     DISCARD = "discard"
     SUBMIT = "submit"
