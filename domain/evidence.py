@@ -10,8 +10,13 @@ from domain.text import N_, Text
 
 MAX_FILES = 10  # per upload, and per thing files are attached to (a request, a message, an event)
 MAX_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 60_000_000  # a 10 MB file claiming more is a decompression bomb, not a photo
+# Pixels decoded at most. A JPEG is decoded reduced (1/2 … 1/8) straight towards the stored
+# size, so its header may claim more: a 200-megapixel phone photo decodes at 1/4.
+MAX_JPEG_PIXELS = 260_000_000
+MAX_PIXELS = 50_000_000  # PNG, WebP and HEIC decode whole: 48 MP is the largest phone photo
+STORED_EDGE = 3072  # the long edge of a stored photo: every detail a reviewer zooms into
 THUMB_SIZE = 320
+MAX_ICC_BYTES = 1024 * 1024  # colour profiles are a few KB; a larger block is not one
 
 # Photos from Chinese merchants' phones: a DateTimeOriginal without an offset is Beijing time.
 _DEFAULT_PHOTO_OFFSET = timezone(timedelta(hours=8))
@@ -73,6 +78,15 @@ def damaged(filename: str) -> Text:
     return Text(
         N_(
             "“%(filename)s” could not be opened; it may be damaged. Please take the photo again or choose another file."
+        ),
+        {"filename": filename},
+    )
+
+
+def too_many_pixels(filename: str) -> Text:
+    return Text(
+        N_(
+            "“%(filename)s” has more pixels than a phone photo. Please send a smaller image or a screenshot of it."
         ),
         {"filename": filename},
     )

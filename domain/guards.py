@@ -6,8 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from domain.inspection import CHECKLIST, missing_checks
+from domain.limits import MAX_MESSAGE, MAX_SHORT, too_long
 from domain.policy import check_eligibility, evidence_required, fee_payer_for
-from domain.request import Actor, Command, Refusal, ReturnSnapshot
+from domain.request import Actor, Command, HeldSerial, Refusal, ReturnSnapshot
 from domain.terms import AppealOf, Role, State
 from domain.text import N_, Text
 
@@ -39,6 +41,24 @@ def _not_due(due_at: datetime | None) -> Refusal:
 # -- conditions on the request, the actor and the clock (also checked to offer buttons) --
 
 
+def not_theirs(snapshot: ReturnSnapshot, actor: Actor) -> Refusal | None:
+    """Whose requests an actor may touch at all: a merchant their own, a partner client those
+    filed through it, counter staff those registered at their outlet; other staff any."""
+    if actor.role is Role.MERCHANT and actor.merchant_id != snapshot.merchant_id:
+        return Refusal("not_yours", Text(N_("This return request belongs to another merchant.")))
+    if actor.role is Role.PARTNER and (
+        snapshot.partner_client != actor.id or actor.merchant_id != snapshot.merchant_id
+    ):
+        return Refusal("not_yours", Text(N_("This return request was not filed through you.")))
+    if actor.role is Role.COUNTER and (
+        actor.outlet_id is None or snapshot.outlet_id != actor.outlet_id
+    ):
+        return Refusal(
+            "not_yours", Text(N_("This return request was registered at another outlet."))
+        )
+    return None
+
+
 def within_appeal_window(attempt: Attempt) -> Refusal | None:
     deadline = attempt.snapshot.appeal_deadline
     if deadline is not None and attempt.now <= deadline:
@@ -59,6 +79,35 @@ def not_yet_appealed(attempt: Attempt) -> Refusal | None:
             ),
         )
     return None
+
+
+def not_accepted(attempt: Attempt) -> Refusal | None:
+    if not attempt.snapshot.outcome_accepted:
+        return None
+    return Refusal(
+        "outcome_accepted",
+        Text(N_("You accepted the inspection result, so it can no longer be appealed.")),
+    )
+
+
+def outcome_settled(attempt: Attempt) -> Refusal | None:
+    """The goods of a failed inspection go back only once the merchant can no longer appeal:
+    they accepted, the appeal was upheld, or the appeal window passed."""
+    snapshot = attempt.snapshot
+    if snapshot.outcome_accepted or snapshot.inspection_failed_final:
+        return None
+    deadline = snapshot.appeal_deadline
+    if deadline is not None and attempt.now > deadline:
+        return None
+    return Refusal(
+        "appeal_still_open",
+        Text(
+            N_(
+                "The merchant may still appeal until %(appeal_deadline)s; send the goods back once they accept or the window has passed."
+            ),
+            {"appeal_deadline": deadline},
+        ),
+    )
 
 
 def someone_else_decided(attempt: Attempt) -> Refusal | None:
@@ -109,6 +158,24 @@ def within_paid(attempt: Attempt) -> Refusal | None:
 # -- conditions on what the actor supplied with the command --
 
 
+def within_limits(attempt: Attempt) -> Refusal | None:
+    """Every command: nothing typed is longer than its field allows (a 1 MB message would be
+    kept forever and weigh on every page that shows it)."""
+    command = attempt.command
+    if len(command.message.strip()) > MAX_MESSAGE:
+        return Refusal("too_long", too_long(MAX_MESSAGE))
+    short = (
+        command.carrier,
+        command.tracking_number,
+        command.payment_reference,
+        command.invoice_reversal,
+        command.reason_code,
+    )
+    if any(len(value.strip()) > MAX_SHORT for value in short):
+        return Refusal("too_long", too_long(MAX_SHORT))
+    return None
+
+
 def items_listed(attempt: Attempt) -> Refusal | None:
     if attempt.snapshot.items:
         return None
@@ -152,17 +219,33 @@ def evidence_attached(attempt: Attempt) -> Refusal | None:
     )
 
 
+def serial_held(serial: str, holder: HeldSerial) -> Refusal:
+    """The words for a unit another request holds; the form says them at step 1 as well."""
+    if holder.appealable:
+        return Refusal(
+            "appeal_instead",
+            Text(
+                N_(
+                    "Serial number %(serial)s is on return request %(rma)s, which was rejected. Please appeal that decision instead of filing a new request."
+                ),
+                {"serial": serial, "rma": holder.rma},
+            ),
+        )
+    return Refusal(
+        "already_returned",
+        Text(
+            N_("Serial number %(serial)s is already on return request %(rma)s."),
+            {"serial": serial, "rma": holder.rma},
+        ),
+    )
+
+
 def serials_not_returned(attempt: Attempt) -> Refusal | None:
     snapshot = attempt.snapshot
     for item in snapshot.items:
-        if item.serial_number and item.serial_number in snapshot.already_returned_serials:
-            return Refusal(
-                "already_returned",
-                Text(
-                    N_("Serial number %(serial)s is already on another return request."),
-                    {"serial": item.serial_number},
-                ),
-            )
+        holder = snapshot.serial_holders.get(item.serial_number or "")
+        if item.serial_number and holder is not None:
+            return serial_held(item.serial_number, holder)
     return None
 
 
@@ -214,6 +297,19 @@ def serials_confirmed(attempt: Attempt) -> Refusal | None:
                 ),
             )
     return None
+
+
+def checklist_complete(attempt: Attempt) -> Refusal | None:
+    missing = missing_checks(attempt.command.checklist)
+    if not missing:
+        return None
+    return Refusal(
+        "checklist_incomplete",
+        Text(
+            N_("Confirm every inspection check before passing: %(check_label)s is not confirmed."),
+            {"check_label": CHECKLIST[missing[0]]},
+        ),
+    )
 
 
 def photos_attached(attempt: Attempt) -> Refusal | None:

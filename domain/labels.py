@@ -101,6 +101,7 @@ ACTION_LABELS: Mapping[Action, str] = MappingProxyType(
         Action.APPROVE: N_("Approve"),
         Action.REJECT: N_("Reject"),
         Action.APPEAL: N_("Appeal"),
+        Action.ACCEPT: N_("Accept the result"),
         Action.UPHOLD: N_("Uphold the decision"),
         Action.OVERTURN: N_("Overturn the decision"),
         Action.CANCEL: N_("Cancel request"),
@@ -126,6 +127,7 @@ EVENT_LABELS: Mapping[Action, str] = MappingProxyType(
         Action.APPROVE: N_("Return approved"),
         Action.REJECT: N_("Return not approved"),
         Action.APPEAL: N_("Appeal submitted"),
+        Action.ACCEPT: N_("Inspection result accepted"),
         Action.UPHOLD: N_("Appeal decided: the decision stands"),
         Action.OVERTURN: N_("Appeal decided: the decision was changed"),
         Action.CANCEL: N_("Request cancelled"),
@@ -156,6 +158,7 @@ WRONG_STATE: Mapping[Action, str] = MappingProxyType(
         ),
         Action.REJECT: N_("Only a request waiting for review can be rejected (status: %(state)s)."),
         Action.APPEAL: N_("This request has no decision that can be appealed (status: %(state)s)."),
+        Action.ACCEPT: N_("Only a failed inspection can be accepted (status: %(state)s)."),
         Action.UPHOLD: N_("There is no appeal to decide on this request (status: %(state)s)."),
         Action.OVERTURN: N_("There is no appeal to decide on this request (status: %(state)s)."),
         Action.CANCEL: N_("This request can no longer be cancelled (status: %(state)s)."),
@@ -192,12 +195,16 @@ class StepFacts(Protocol):
     def inspection_failed_final(self) -> bool: ...
     @property
     def appealed(self) -> frozenset[AppealOf]: ...
+    @property
+    def outcome_accepted(self) -> bool: ...
 
 
 def next_step(snapshot: StepFacts) -> Text:
     """What the merchant must do next, with the deadline that applies to this request."""
     if snapshot.state is State.INSPECTION_FAILED and (
-        snapshot.inspection_failed_final or AppealOf.INSPECTION in snapshot.appealed
+        snapshot.inspection_failed_final
+        or snapshot.outcome_accepted
+        or AppealOf.INSPECTION in snapshot.appealed
     ):
         return Text(_GOODS_COMING_BACK)
     params = {

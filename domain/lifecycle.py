@@ -4,21 +4,38 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from types import MappingProxyType
 
+from domain.changes import (
+    accepted,
+    appealed,
+    approved,
+    inspection_failed,
+    nothing,
+    parcel,
+    queue_deadline,
+    refund_computed,
+    refunded,
+    rejected,
+    shipped,
+    submitted,
+    upheld_inspection,
+)
 from domain.guards import (
     Attempt,
     Guard,
     answer_given,
-    appeal_kind,
     appeal_window_passed,
+    checklist_complete,
     evidence_attached,
     fee_payer_known,
     invoice_reversal_given,
     items_listed,
     message_given,
+    not_accepted,
     not_yet_appealed,
+    outcome_settled,
     payment_reference_given,
     photos_attached,
     reason_code_given,
@@ -31,11 +48,11 @@ from domain.guards import (
     tracking_given,
     window_open,
     within_appeal_window,
+    within_limits,
     within_paid,
 )
+from domain.guards import not_theirs as not_theirs
 from domain.labels import NEXT_STEP, STATE_LABELS, STATE_TONE, WRONG_STATE
-from domain.money import refund_amount
-from domain.policy import fee_payer_for
 from domain.request import (
     Actor,
     Changes,
@@ -44,6 +61,7 @@ from domain.request import (
     Effect,
     EffectKind,
     Event,
+    HeldSerial,
     ItemSnapshot,
     Refusal,
     ReturnSnapshot,
@@ -66,6 +84,7 @@ __all__ = [
     "EffectKind",
     "Event",
     "FeePayer",
+    "HeldSerial",
     "ItemSnapshot",
     "Reason",
     "Refusal",
@@ -77,85 +96,8 @@ __all__ = [
     "allowed_actions",
     "apply",
     "decide",
+    "queue_deadline",
 ]
-
-# -- what each transition writes on the request --
-
-
-def _nothing(attempt: Attempt) -> Changes:
-    return Changes()
-
-
-def _submitted(attempt: Attempt) -> Changes:
-    hours = attempt.snapshot.policy.review_sla_hours
-    return Changes(submitted_at=attempt.now, review_due_at=attempt.now + timedelta(hours=hours))
-
-
-def _approved(attempt: Attempt) -> Changes:
-    snapshot = attempt.snapshot
-    # the policy's payer wins; the reviewer's choice only fills the reasons it leaves open
-    payer = fee_payer_for(snapshot.policy, snapshot.reason) or attempt.command.fee_payer
-    ship_by = attempt.now + timedelta(days=snapshot.policy.ship_by_days)
-    return Changes(fee_payer=payer, ship_by=ship_by)
-
-
-def _rejected(attempt: Attempt) -> Changes:
-    days = attempt.snapshot.policy.appeal_window_days
-    return Changes(
-        rejected_at=attempt.now,
-        appeal_deadline=attempt.now + timedelta(days=days),
-        decided_by=attempt.actor.id,
-    )
-
-
-def _appealed(attempt: Attempt) -> Changes:
-    kind = appeal_kind(attempt.snapshot)
-    return Changes(appeal_of=kind, appealed=attempt.snapshot.appealed | {kind})
-
-
-def _upheld_inspection(attempt: Attempt) -> Changes:
-    return Changes(inspection_failed_final=True)
-
-
-def _refund_computed(attempt: Attempt) -> Changes:
-    snapshot = attempt.snapshot
-    amount = refund_amount(
-        snapshot.items,
-        snapshot.resolution,
-        snapshot.fee_payer,
-        snapshot.shipping_advanced,
-        snapshot.paid_total,
-    )
-    due_by = attempt.now + timedelta(days=snapshot.policy.refund_sla_days)
-    return Changes(refund_amount=amount, refund_due_by=due_by)
-
-
-def _shipped(attempt: Attempt) -> Changes:
-    return replace(_parcel(attempt), shipped_at=attempt.now)
-
-
-def _parcel(attempt: Attempt) -> Changes:
-    command = attempt.command
-    return Changes(carrier=command.carrier.strip(), tracking_number=command.tracking_number.strip())
-
-
-def _inspection_failed(attempt: Attempt) -> Changes:
-    days = attempt.snapshot.policy.appeal_window_days
-    return Changes(
-        decided_by=attempt.actor.id,
-        appeal_deadline=attempt.now + timedelta(days=days),
-        inspection_failed_final=False,
-    )
-
-
-def _refunded(attempt: Attempt) -> Changes:
-    command = attempt.command
-    return Changes(
-        refunded_at=attempt.now,
-        payment_reference=command.payment_reference.strip(),
-        invoice_reversal=command.invoice_reversal.strip() or None,
-    )
-
 
 # -- the table --
 
@@ -174,10 +116,13 @@ class Transition:
     roles: tuple[Role, ...]
     when: tuple[Guard, ...] = ()
     requires: tuple[Guard, ...] = ()
-    changes: Callable[[Attempt], Changes] = _nothing
+    changes: Callable[[Attempt], Changes] = nothing
     notify: tuple[str, ...] = ()  # channels; empty: the merchant is not told
     documents: tuple[str, ...] = ()
     unbinds_terminal: bool = False
+    # one unit, one live request (DESIGN §2): submit takes the SNs, these rows give them back
+    claims_serials: bool = False
+    releases_serials: bool = False
     # rows that branch on the request: they apply only to the appeal kind / resolution named
     appeal_of: AppealOf | None = None
     resolution: Resolution | None = None
@@ -203,7 +148,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         Action.SUBMIT, (State.DRAFT,), State.SUBMITTED,
         roles=(Role.MERCHANT, Role.COUNTER, Role.PARTNER, Role.SUPERVISOR),
         requires=(items_listed, reason_given, window_open, evidence_attached, serials_not_returned),
-        changes=_submitted, notify=IN_APP_AND_SMS,
+        changes=submitted, notify=IN_APP_AND_SMS, claims_serials=True,
     ),
     Transition(
         Action.ASK_INFO, (State.SUBMITTED,), State.NEEDS_INFO,
@@ -219,46 +164,54 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(
         Action.APPROVE, (State.SUBMITTED,), State.APPROVED,
         roles=REVIEWERS,
-        requires=(fee_payer_known,), changes=_approved,
+        requires=(fee_payer_known,), changes=approved,
         notify=IN_APP_AND_SMS, documents=("authorization",),
     ),
     Transition(
         Action.REJECT, (State.SUBMITTED,), State.REJECTED,
         roles=REVIEWERS,
-        requires=(reason_code_given, message_given), changes=_rejected, notify=IN_APP_AND_SMS,
+        requires=(reason_code_given, message_given), changes=rejected, notify=IN_APP_AND_SMS,
     ),
     Transition(
         Action.APPEAL, (State.REJECTED, State.INSPECTION_FAILED), State.APPEALED,
         roles=(Role.MERCHANT,),
-        when=(within_appeal_window, not_yet_appealed),
-        requires=(message_given,), changes=_appealed, notify=IN_APP,
+        when=(within_appeal_window, not_yet_appealed, not_accepted),
+        requires=(message_given,), changes=appealed, notify=IN_APP,
+    ),
+    # not a state change: the failed inspection stands and its goods may now go back
+    Transition(
+        Action.ACCEPT, (State.INSPECTION_FAILED,), State.INSPECTION_FAILED,
+        roles=(Role.MERCHANT, Role.PARTNER),
+        when=(within_appeal_window, not_yet_appealed, not_accepted),
+        changes=accepted,
     ),
     Transition(
         Action.UPHOLD, (State.APPEALED,), State.REJECTED_FINAL,
         appeal_of=AppealOf.REJECTION,
         roles=(Role.SUPERVISOR,),
         when=(someone_else_decided,), requires=(message_given,), notify=IN_APP_AND_SMS,
+        releases_serials=True,
     ),
     Transition(
         Action.OVERTURN, (State.APPEALED,), State.APPROVED,
         appeal_of=AppealOf.REJECTION,
         roles=(Role.SUPERVISOR,),
         when=(someone_else_decided,), requires=(message_given, fee_payer_known),
-        changes=_approved, notify=IN_APP_AND_SMS, documents=("authorization",),
+        changes=approved, notify=IN_APP_AND_SMS, documents=("authorization",),
     ),
     Transition(
         Action.UPHOLD, (State.APPEALED,), State.INSPECTION_FAILED,
         appeal_of=AppealOf.INSPECTION,
         roles=(Role.SUPERVISOR,),
         when=(someone_else_decided,), requires=(message_given,),
-        changes=_upheld_inspection, notify=IN_APP_AND_SMS,
+        changes=upheld_inspection, notify=IN_APP_AND_SMS,
     ),
     Transition(
         Action.OVERTURN, (State.APPEALED,), State.REFUND_PENDING,
         appeal_of=AppealOf.INSPECTION, resolution=Resolution.REFUND,
         roles=(Role.SUPERVISOR,),
         when=(someone_else_decided,), requires=(message_given,),
-        changes=_refund_computed, notify=IN_APP_AND_SMS, unbinds_terminal=True,
+        changes=refund_computed, notify=IN_APP_AND_SMS, unbinds_terminal=True,
     ),
     Transition(
         Action.OVERTURN, (State.APPEALED,), State.REPLACEMENT_PENDING,
@@ -271,17 +224,17 @@ TRANSITIONS: tuple[Transition, ...] = (
         Action.CANCEL, (State.DRAFT, State.SUBMITTED, State.NEEDS_INFO, State.APPROVED),
         State.CANCELLED,
         roles=(Role.MERCHANT, Role.PARTNER),
-        notify=IN_APP,
+        notify=IN_APP, releases_serials=True,
     ),
     Transition(
         Action.EXPIRE, (State.APPROVED,), State.EXPIRED,
         roles=(Role.SYSTEM,),
-        when=(ship_by_passed,), notify=IN_APP,
+        when=(ship_by_passed,), notify=IN_APP, releases_serials=True,
     ),
     Transition(
         Action.SHIP, (State.APPROVED,), State.IN_TRANSIT,
         roles=(Role.MERCHANT, Role.COUNTER, Role.PARTNER),
-        requires=(tracking_given,), changes=_shipped, notify=IN_APP,
+        requires=(tracking_given,), changes=shipped, notify=IN_APP,
     ),
     # from approved too: a parcel can arrive before anyone recorded its tracking number
     Transition(
@@ -293,36 +246,37 @@ TRANSITIONS: tuple[Transition, ...] = (
         Action.INSPECT_PASS, (State.RECEIVED,), State.REFUND_PENDING,
         resolution=Resolution.REFUND,
         roles=(Role.INSPECTOR,),
-        requires=(serials_confirmed,), changes=_refund_computed, notify=IN_APP,
-        unbinds_terminal=True,
+        requires=(serials_confirmed, checklist_complete), changes=refund_computed,
+        notify=IN_APP, unbinds_terminal=True,
     ),
     Transition(
         Action.INSPECT_PASS, (State.RECEIVED,), State.REPLACEMENT_PENDING,
         resolution=Resolution.EXCHANGE,
         roles=(Role.INSPECTOR,),
-        requires=(serials_confirmed,), notify=IN_APP, unbinds_terminal=True,
+        requires=(serials_confirmed, checklist_complete), notify=IN_APP,
+        unbinds_terminal=True,
     ),
     Transition(
         Action.INSPECT_FAIL, (State.RECEIVED,), State.INSPECTION_FAILED,
         roles=(Role.INSPECTOR,),
-        requires=(message_given, photos_attached), changes=_inspection_failed,
+        requires=(message_given, photos_attached), changes=inspection_failed,
         notify=IN_APP_AND_SMS,
     ),
     Transition(
         Action.SHIP_REPLACEMENT, (State.REPLACEMENT_PENDING,), State.CLOSED,
         roles=(Role.INSPECTOR,),
-        requires=(tracking_given,), changes=_parcel, notify=IN_APP,
+        requires=(tracking_given,), changes=parcel, notify=IN_APP,
     ),
     Transition(
         Action.RETURN_TO_MERCHANT, (State.INSPECTION_FAILED,), State.CLOSED,
         roles=(Role.INSPECTOR,),
-        requires=(tracking_given,), changes=_parcel, notify=IN_APP,
+        when=(outcome_settled,), requires=(tracking_given,), changes=parcel, notify=IN_APP,
     ),
     Transition(
         Action.REFUND, (State.REFUND_PENDING,), State.REFUNDED,
         roles=(Role.FINANCE,),
         when=(within_paid,), requires=(payment_reference_given, invoice_reversal_given),
-        changes=_refunded, notify=IN_APP_AND_SMS, documents=("refund_receipt",),
+        changes=refunded, notify=IN_APP_AND_SMS, documents=("refund_receipt",),
     ),
     # closing is housekeeping: every state change is in the notification centre, but no SMS
     Transition(
@@ -330,10 +284,11 @@ TRANSITIONS: tuple[Transition, ...] = (
         roles=(Role.SYSTEM,),
         when=(refund_settled,), notify=IN_APP,
     ),
+    # the rejection became final by the clock: the unit is free for a new request
     Transition(
         Action.CLOSE, (State.REJECTED,), State.CLOSED,
         roles=(Role.SYSTEM,),
-        when=(appeal_window_passed,), notify=IN_APP,
+        when=(appeal_window_passed,), notify=IN_APP, releases_serials=True,
     ),
     Transition(
         Action.CLOSE, (State.REJECTED_FINAL,), State.CLOSED,
@@ -344,8 +299,6 @@ TRANSITIONS: tuple[Transition, ...] = (
 _ROWS: Mapping[Action, tuple[Transition, ...]] = MappingProxyType(
     {action: tuple(t for t in TRANSITIONS if t.action is action) for action in Action}
 )
-# merchants and the partner platforms acting for them may touch only that merchant's requests
-_OWN_REQUESTS_ONLY = frozenset({Role.MERCHANT, Role.PARTNER})
 
 
 # -- deciding --
@@ -361,7 +314,7 @@ def decide(
     if isinstance(row, Refusal):
         return row
     attempt = Attempt(snapshot, command, actor, now)
-    for guard in (*row.when, *row.requires):
+    for guard in (*row.when, within_limits, *row.requires):
         if (refused := guard(attempt)) is not None:
             return refused
     event = Event(
@@ -409,8 +362,8 @@ def _who_and_where(snapshot: ReturnSnapshot, action: Action, actor: Actor) -> Tr
     rows = _ROWS[action]
     if not any(actor.role in row.roles for row in rows):
         return _role_not_allowed(action)
-    if actor.role in _OWN_REQUESTS_ONLY and actor.merchant_id != snapshot.merchant_id:
-        return Refusal("not_yours", Text(N_("This return request belongs to another merchant.")))
+    if (refusal := not_theirs(snapshot, actor)) is not None:
+        return refusal
     row = next((row for row in rows if row.applies_to(snapshot)), None)
     if row is None:
         return Refusal("wrong_state", Text(WRONG_STATE[action], {"state": snapshot.state}))
@@ -426,9 +379,13 @@ def _role_not_allowed(action: Action) -> Refusal:
 
 
 def _effects(row: Transition, snapshot: ReturnSnapshot) -> tuple[Effect, ...]:
-    if row.to_state is None:
-        return ()  # a discarded draft was never shared with anyone
+    if row.to_state is None or (snapshot.state is State.DRAFT and row.action is not Action.SUBMIT):
+        return ()  # a draft was never shared with anyone: discarding or cancelling it tells no one
     effects: list[Effect] = []
+    if row.claims_serials:
+        effects.append(Effect(EffectKind.CLAIM_SERIALS, "serials"))
+    if row.releases_serials:
+        effects.append(Effect(EffectKind.RELEASE_SERIALS, "serials"))
     if row.notify:
         effects.append(Effect(EffectKind.NOTIFY, row.action.value, row.notify))
     effects.extend(Effect(EffectKind.DOCUMENT, kind) for kind in row.documents)

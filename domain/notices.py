@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
 from domain.text import N_
 
-# Keyed by the notify effect's name (the action). %(rma)s is the request's RMA number.
+# Keyed by the notify effect's name (the action). %(rma)s is the request's RMA number; any
+# other placeholder names a ReturnSnapshot field (a deadline) that the store fills in when it
+# writes the notification, so the in-app text and the SMS name the same date.
 NOTICE_TEXTS: Mapping[str, str] = MappingProxyType(
     {
         "submit": N_("We have received your return request %(rma)s and will review it shortly."),
@@ -18,10 +21,10 @@ NOTICE_TEXTS: Mapping[str, str] = MappingProxyType(
             "Your reply on return request %(rma)s has been received; it is back in review."
         ),
         "approve": N_(
-            "Return request %(rma)s is approved. Please pack the goods and ship them by the date shown on the request."
+            "Return request %(rma)s is approved. Please pack the goods and ship them by %(ship_by)s."
         ),
         "reject": N_(
-            "Return request %(rma)s was not approved. Open it to see why; you may appeal."
+            "Return request %(rma)s was not approved. Open it to see why; you may appeal until %(appeal_deadline)s."
         ),
         "appeal": N_(
             "We have received your appeal on return request %(rma)s; a supervisor will review it."
@@ -40,7 +43,7 @@ NOTICE_TEXTS: Mapping[str, str] = MappingProxyType(
         ),
         "inspect_pass": N_("The goods for return request %(rma)s passed inspection."),
         "inspect_fail": N_(
-            "The goods for return request %(rma)s did not pass inspection. Open it to see why; you may appeal."
+            "The goods for return request %(rma)s did not pass inspection. Open it to see why; you may appeal until %(appeal_deadline)s."
         ),
         "ship_replacement": N_("Your replacement for return request %(rma)s has been shipped."),
         "return_to_merchant": N_(
@@ -50,6 +53,14 @@ NOTICE_TEXTS: Mapping[str, str] = MappingProxyType(
         "close": N_("Return request %(rma)s is closed."),
     }
 )
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def notice_fields(kind: str) -> tuple[str, ...]:
+    """The request fields a notice of this kind names (besides its RMA)."""
+    return tuple(name for name in _PLACEHOLDER.findall(NOTICE_TEXTS.get(kind, "")) if name != "rma")
+
 
 SIGN_IN_CODE_TEXT = N_(
     "Your ReturnDesk sign-in code is %(code)s. It is valid for 5 minutes. Do not share it."

@@ -39,6 +39,7 @@ class Policy:
     appeal_window_days: int = 15
     ship_by_days: int = 14
     review_sla_hours: int = 24
+    appeal_review_sla_hours: int = 48  # a supervisor decides an appeal within this
     refund_sla_days: int = 7
     close_after_refund_days: int = 7
     evidence_required: frozenset[Reason] = _EVIDENCE_REASONS
@@ -68,6 +69,7 @@ class Policy:
             "appeal_window_days": self.appeal_window_days,
             "ship_by_days": self.ship_by_days,
             "review_sla_hours": self.review_sla_hours,
+            "appeal_review_sla_hours": self.appeal_review_sla_hours,
             "refund_sla_days": self.refund_sla_days,
             "close_after_refund_days": self.close_after_refund_days,
             "evidence_required": sorted(self.evidence_required),
@@ -94,6 +96,7 @@ class Policy:
             "appeal_window_days",
             "ship_by_days",
             "review_sla_hours",
+            "appeal_review_sla_hours",
             "refund_sla_days",
             "close_after_refund_days",
         ):

@@ -5,9 +5,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from types import MappingProxyType
 
 from domain.money import Money
 from domain.policy import Policy
@@ -19,7 +21,18 @@ from domain.text import Text
 class Actor:
     role: Role
     id: str  # stable identity: "staff:12", "merchant:3", "partner:7", "system"
-    merchant_id: int | None = None  # set for merchants (and counter staff acting for one)
+    merchant_id: int | None = None  # set for merchants (and partners acting for one)
+    outlet_id: int | None = None  # counter staff: the service outlet or partner shop they serve
+
+
+@dataclass(frozen=True)
+class HeldSerial:
+    """Another request that holds the claim on a serial number (DESIGN §2: one unit, one live
+    request)."""
+
+    rma: str
+    state: State
+    appealable: bool  # rejected and still inside its appeal window: appeal it, do not refile
 
 
 @dataclass(frozen=True)
@@ -45,7 +58,11 @@ class ReturnSnapshot:
     paid_total: Money  # what the merchant paid for the order
     policy: Policy  # the version submitted under (the current one while a draft)
     evidence_count: int = 0
-    already_returned_serials: frozenset[str] = frozenset()  # SNs in other live/finished requests
+    # SNs of this request claimed by another request, with who holds them
+    serial_holders: Mapping[str, HeldSerial] = field(default_factory=lambda: MappingProxyType({}))
+    channel: str = "web"  # web, outlet, partner, wechat (DESIGN §7)
+    outlet_id: int | None = None  # the counter that registered it, if any
+    partner_client: str | None = None  # actor id of the partner client that filed it, if any
     submitted_at: datetime | None = None
     review_due_at: datetime | None = None
     fee_payer: FeePayer | None = None
@@ -54,11 +71,15 @@ class ReturnSnapshot:
     rejected_at: datetime | None = None
     appeal_deadline: datetime | None = None
     appeal_of: AppealOf | None = None
+    appealed_at: datetime | None = None
+    appeal_due_at: datetime | None = None  # by when a supervisor decides the appeal
     # identity of the staff member whose decision (rejection / failed inspection) is under appeal
     decided_by: str | None = None
     # decisions already appealed, by kind: one appeal per decision
     appealed: frozenset[AppealOf] = frozenset()
     inspection_failed_final: bool = False
+    # the merchant accepted a failed inspection instead of appealing it: the goods may go back
+    outcome_accepted: bool = False
     refunded_at: datetime | None = None
     refund_due_by: datetime | None = None
     refund_amount: Money | None = None
@@ -82,9 +103,9 @@ class Command:
     fee_payer: FeePayer | None = None
     carrier: str = ""
     tracking_number: str = ""
-    added_evidence: int = 0  # files attached with this action
+    added_evidence: int = 0  # files attached with this action (counted by db/ as attached)
     confirmed_serials: tuple[str, ...] = ()  # SNs the inspector read off the returned units
-    checklist: tuple[str, ...] = ()
+    checklist: tuple[str, ...] = ()  # domain.inspection.CHECKLIST codes the inspector ticked
     payment_reference: str = ""
     invoice_reversal: str = ""  # reference of the 发票 reversal, where one was issued
     override_window: bool = False  # supervisor submits outside the window, with a message
@@ -95,6 +116,10 @@ class EffectKind(StrEnum):
     DOCUMENT = "document"  # e.g. "authorization", "refund_receipt"
     WEBHOOK = "webhook"  # e.g. "return.approved", "terminal.unbound"
     UNBIND_TERMINAL = "unbind_terminal"
+    CLAIM_SERIALS = "claim_serials"  # the request now holds its units' serial numbers
+    RELEASE_SERIALS = (
+        "release_serials"  # ...and gives them up (cancelled, expired, rejected for good)
+    )
 
 
 @dataclass(frozen=True)
@@ -127,9 +152,12 @@ class Changes:
     rejected_at: datetime | None = None
     appeal_deadline: datetime | None = None
     appeal_of: AppealOf | None = None
+    appealed_at: datetime | None = None
+    appeal_due_at: datetime | None = None
     decided_by: str | None = None
     appealed: frozenset[AppealOf] | None = None
     inspection_failed_final: bool | None = None
+    outcome_accepted: bool | None = None
     refund_amount: Money | None = None
     refund_due_by: datetime | None = None
     refunded_at: datetime | None = None

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from domain.guards import serial_held
+from domain.limits import MAX_DESCRIPTION, too_long
+from domain.request import HeldSerial
 from domain.terms import FeePayer, Reason, Resolution
 from domain.text import N_, Text
 
@@ -18,7 +21,6 @@ STEP_NAMES: tuple[str, ...] = (
     N_("Review and submit"),
 )
 LAST_STEP = len(STEP_NAMES)
-MAX_DESCRIPTION = 2000
 
 
 class RefundMethod(StrEnum):
@@ -57,7 +59,7 @@ class OrderLine:
 
 @dataclass(frozen=True)
 class ItemChoice:
-    """What the merchant ticked on one line: how many, and the SN they read off the unit."""
+    """What the merchant ticked on one line: how many, and the SN where they had to type it."""
 
     order_item_id: int
     quantity_text: str = "1"
@@ -76,64 +78,80 @@ def normalise_serial(text: str) -> str:
 
 
 def check_items(
-    lines: Iterable[OrderLine], choices: Iterable[ItemChoice]
+    lines: Iterable[OrderLine],
+    choices: Iterable[ItemChoice],
+    holders: Mapping[str, HeldSerial] | None = None,
 ) -> tuple[list[ChosenItem], dict[str, Text]]:
     """The items to return, or a message per field ("item_choice", "qty-<id>", "sn-<id>").
 
-    A typed SN must be one the order delivered for the same product; it then names the line it
-    was delivered on, so the unit in hand is the one returned."""
+    Where the order lists the SN a line delivered, ticking the line picks that unit; where it
+    does not, the merchant types the SN and it must be one the order delivered for the same
+    product. A unit another request holds is refused here, at step 1, in the words submit
+    would use."""
     by_id = {line.order_item_id: line for line in lines}
-    chosen: list[ChosenItem] = []
-    problems: dict[str, Text] = {}
-    taken: set[str] = set()
     picked = [choice for choice in choices if choice.order_item_id in by_id]
     if not picked:
         return [], {"item_choice": Text(N_("Choose at least one item to return."))}
+    chosen: list[ChosenItem] = []
+    problems: dict[str, Text] = {}
+    taken: set[str] = set()
     for choice in picked:
         line = by_id[choice.order_item_id]
-        key = str(line.order_item_id)
         if line.has_serial:
-            serial = normalise_serial(choice.serial_text)
-            if not serial:
-                problems["sn-" + key] = Text(
-                    N_("Enter the serial number (SN) on the label of this terminal.")
-                )
-                continue
-            match = next(
-                (
-                    other
-                    for other in by_id.values()
-                    if other.product_id == line.product_id
-                    and other.serial_number
-                    and normalise_serial(other.serial_number) == serial
-                ),
-                None,
-            )
-            if match is None or match.serial_number is None:
-                problems["sn-" + key] = Text(
-                    N_(
-                        "SN %(serial)s was not delivered with this order. Please check the label on the terminal."
-                    ),
-                    {"serial": serial},
-                )
-                continue
-            if serial in taken:
-                problems["sn-" + key] = Text(
-                    N_("SN %(serial)s is entered twice."), {"serial": serial}
-                )
-                continue
-            taken.add(serial)
-            chosen.append(ChosenItem(match.order_item_id, 1, match.serial_number))
-            continue
-        quantity_text = (choice.quantity_text or "").strip()
-        quantity = int(quantity_text) if quantity_text.isdigit() else 0
-        if not 1 <= quantity <= line.quantity:
-            problems["qty-" + key] = Text(
-                N_("Enter a quantity from 1 to %(most)s."), {"most": line.quantity}
-            )
-            continue
-        chosen.append(ChosenItem(line.order_item_id, quantity, None))
+            item, problem = _unit(line, choice, by_id.values(), taken, holders or {})
+        else:
+            item, problem = _quantity(line, choice)
+        if problem is not None:
+            prefix = "sn-" if line.has_serial else "qty-"
+            problems[prefix + str(line.order_item_id)] = problem
+        elif item is not None:
+            chosen.append(item)
     return chosen, problems
+
+
+def _unit(
+    line: OrderLine,
+    choice: ItemChoice,
+    lines: Iterable[OrderLine],
+    taken: set[str],
+    holders: Mapping[str, HeldSerial],
+) -> tuple[ChosenItem | None, Text | None]:
+    serial = normalise_serial(choice.serial_text) or normalise_serial(line.serial_number or "")
+    if not serial:
+        return None, Text(N_("Enter the serial number (SN) on the label of this terminal."))
+    match = next(
+        (
+            other
+            for other in lines
+            if other.product_id == line.product_id
+            and other.serial_number
+            and normalise_serial(other.serial_number) == serial
+        ),
+        None,
+    )
+    if match is None or match.serial_number is None:
+        return None, Text(
+            N_(
+                "SN %(serial)s was not delivered with this order. Please check the label on the terminal."
+            ),
+            {"serial": serial},
+        )
+    if serial in taken:
+        return None, Text(N_("SN %(serial)s is entered twice."), {"serial": serial})
+    holder = holders.get(match.serial_number)
+    if holder is not None:
+        return None, serial_held(match.serial_number, holder).message
+    taken.add(serial)
+    return ChosenItem(match.order_item_id, 1, match.serial_number), None
+
+
+def _quantity(line: OrderLine, choice: ItemChoice) -> tuple[ChosenItem | None, Text | None]:
+    quantity_text = (choice.quantity_text or "").strip()
+    digits = quantity_text.isascii() and quantity_text.isdigit() and len(quantity_text) <= 6
+    quantity = int(quantity_text) if digits else 0
+    if not 1 <= quantity <= line.quantity:
+        return None, Text(N_("Enter a quantity from 1 to %(most)s."), {"most": line.quantity})
+    return ChosenItem(line.order_item_id, quantity, None), None
 
 
 # -- step 2: reason --
@@ -150,10 +168,7 @@ def check_reason(reason_text: str, description: str) -> tuple[Reason | None, dic
     if reason is Reason.OTHER and not text:
         problems["description"] = Text(N_("Tell us in a few words why you are returning it."))
     if len(text) > MAX_DESCRIPTION:
-        problems["description"] = Text(
-            N_("Please keep the description under %(most)s characters."),
-            {"most": MAX_DESCRIPTION},
-        )
+        problems["description"] = too_long(MAX_DESCRIPTION)
     return reason, problems
 
 
@@ -244,26 +259,38 @@ def check_resolution(
         except ValueError:
             problems["refund_method"] = Text(N_("Choose how you want the refund paid."))
         keep = has_stored_account and method is not None and method.value == stored_method
-        if method is RefundMethod.BANK_TRANSFER:
-            if not holder:
-                problems["account_holder"] = Text(N_("Enter the name on the bank account."))
-            if not bank:
-                problems["bank"] = Text(N_("Enter the name of the bank and branch."))
-            if bank_account.strip() or not keep:
-                checked = check_bank_account(bank_account)
-                if isinstance(checked, Text):
-                    problems["bank_account"] = checked
-                else:
-                    account = checked
-        elif method is RefundMethod.ALIPAY and (alipay_account.strip() or not keep):
-            checked = check_alipay_account(alipay_account)
-            if isinstance(checked, Text):
-                problems["alipay_account"] = checked
-            else:
-                account = checked
+        typed = bank_account if method is RefundMethod.BANK_TRANSFER else alipay_account
+        account = _refund_account(method, holder, bank, typed, keep, problems)
     phone = check_contact_phone(contact_phone)
     if isinstance(phone, Text):
         problems["contact_phone"] = phone
     if problems or resolution is None or isinstance(phone, Text):
         return None, problems
     return ResolutionChoice(resolution, method, holder, bank, account, phone), {}
+
+
+def _refund_account(
+    method: RefundMethod | None,
+    holder: str,
+    bank: str,
+    typed: str,
+    keep: bool,
+    problems: dict[str, Text],
+) -> str:
+    """The account number to store ("" to keep the stored one); problems go into `problems`."""
+    if method is RefundMethod.BANK_TRANSFER:
+        if not holder:
+            problems["account_holder"] = Text(N_("Enter the name on the bank account."))
+        if not bank:
+            problems["bank"] = Text(N_("Enter the name of the bank and branch."))
+    if method not in (RefundMethod.BANK_TRANSFER, RefundMethod.ALIPAY) or (
+        keep and not typed.strip()
+    ):
+        return ""
+    field = "bank_account" if method is RefundMethod.BANK_TRANSFER else "alipay_account"
+    check = check_bank_account if method is RefundMethod.BANK_TRANSFER else check_alipay_account
+    checked = check(typed)
+    if isinstance(checked, Text):
+        problems[field] = checked
+        return ""
+    return checked

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
+from domain.limits import MAX_MESSAGE, too_long
 from domain.request import Actor, Refusal, ReturnSnapshot
 from domain.terms import FeePayer, Role, State
 from domain.text import N_, Text
@@ -64,6 +65,15 @@ def may_post_message(snapshot: ReturnSnapshot, actor: Actor) -> Refusal | None:
             "not_submitted",
             Text(N_("Submit the request first; messages start once it is with us.")),
         )
+    return None
+
+
+def check_message(body: str, attachments: int) -> Refusal | None:
+    """A message says something or carries a file, and fits its field."""
+    if not body.strip() and attachments == 0:
+        return Refusal("message_required", Text(N_("Write a message or attach a file.")))
+    if len(body.strip()) > MAX_MESSAGE:
+        return Refusal("too_long", too_long(MAX_MESSAGE))
     return None
 
 

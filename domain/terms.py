@@ -32,12 +32,6 @@ FINISHED_STATES = frozenset(
     {State.CLOSED, State.CANCELLED, State.EXPIRED, State.REJECTED_FINAL, State.REFUNDED}
 )
 
-# A request in one of these no longer holds its serial numbers: the unit was never sent back,
-# so another request may return it (the "already returned" guard counts only the others).
-SERIAL_RELEASED_STATES = frozenset(
-    {State.DRAFT, State.CANCELLED, State.EXPIRED, State.REJECTED, State.REJECTED_FINAL}
-)
-
 
 class Action(StrEnum):
     DISCARD = "discard"
@@ -47,6 +41,7 @@ class Action(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
     APPEAL = "appeal"
+    ACCEPT = "accept"  # the merchant accepts a failed inspection instead of appealing it
     UPHOLD = "uphold"
     OVERTURN = "overturn"
     CANCEL = "cancel"

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from domain.inspection import CHECKLIST
 from domain.lifecycle import (
     Action,
     Actor,
@@ -34,7 +35,8 @@ MERCHANT = Actor(Role.MERCHANT, "merchant:1", merchant_id=1)
 OTHER_MERCHANT = Actor(Role.MERCHANT, "merchant:2", merchant_id=2)
 PARTNER = Actor(Role.PARTNER, "partner:7", merchant_id=1)
 OTHER_PARTNER = Actor(Role.PARTNER, "partner:8", merchant_id=2)
-COUNTER = Actor(Role.COUNTER, "staff:20")
+COUNTER = Actor(Role.COUNTER, "staff:20", outlet_id=3)
+OTHER_COUNTER = Actor(Role.COUNTER, "staff:21", outlet_id=4)
 REVIEWER = Actor(Role.REVIEWER, "staff:1")
 OTHER_REVIEWER = Actor(Role.REVIEWER, "staff:2")
 SUPERVISOR = Actor(Role.SUPERVISOR, "staff:3")
@@ -49,6 +51,8 @@ CABLE = ItemSnapshot("accessory", Money(3000), 2, None, order_item_id=2)
 SMS = ("in_app", "sms")
 IN_APP = ("in_app",)
 TRACKING = {"carrier": "SF Express", "tracking_number": "SF1234567890"}
+# every inspection check confirmed, as a pass needs
+ALL_CHECKS = tuple(CHECKLIST)
 
 
 def draft(**fields: Any) -> ReturnSnapshot:
@@ -64,6 +68,8 @@ def draft(**fields: Any) -> ReturnSnapshot:
         paid_total=Money(134000),
         policy=DEFAULT_POLICY,
         evidence_count=1,
+        outlet_id=3,  # registered at COUNTER's outlet
+        partner_client=PARTNER.id,  # and filed through PARTNER
     )
     return replace(base, **fields)
 

@@ -11,6 +11,7 @@ from lifecycle_samples import (
     MERCHANT,
     NOW,
     ORDER_COMPLETED,
+    OTHER_COUNTER,
     OTHER_SUPERVISOR,
     PARTNER,
     REVIEWER,
@@ -27,14 +28,17 @@ from lifecycle_samples import (
 
 from domain.lifecycle import (
     Action,
+    Actor,
     AppealOf,
     Changes,
     Command,
     Effect,
     EffectKind,
     FeePayer,
+    HeldSerial,
     Reason,
     Resolution,
+    Role,
     State,
     apply,
 )
@@ -54,7 +58,11 @@ def test_merchant_submits_a_draft_and_review_is_due_in_a_day():
     decision = decided(draft(), Command(Action.SUBMIT), MERCHANT)
     assert decision.new_state is State.SUBMITTED
     assert decision.changes == Changes(submitted_at=NOW, review_due_at=NOW + timedelta(hours=24))
-    assert decision.effects == (notify(Action.SUBMIT, SMS), webhook("return.submitted"))
+    assert decision.effects == (
+        Effect(EffectKind.CLAIM_SERIALS, "serials"),
+        notify(Action.SUBMIT, SMS),
+        webhook("return.submitted"),
+    )
 
 
 @pytest.mark.parametrize("actor", [COUNTER, PARTNER], ids=["counter", "partner"])
@@ -119,11 +127,29 @@ def test_change_of_mind_needs_no_photos():
     assert decided(snapshot, Command(Action.SUBMIT), MERCHANT).new_state is State.SUBMITTED
 
 
-def test_a_serial_number_already_returned_is_refused_by_name():
-    snapshot = draft(already_returned_serials=frozenset({"SN1001"}))
+def test_a_serial_number_already_returned_is_refused_by_name_and_request():
+    holder = HeldSerial("RD2611-7K3M-Q9XP", State.IN_TRANSIT, appealable=False)
+    snapshot = draft(serial_holders={"SN1001": holder})
     refusal = refused(snapshot, Command(Action.SUBMIT), MERCHANT)
     assert refusal.code == "already_returned"
-    assert refusal.message.params == {"serial": "SN1001"}
+    assert refusal.message.params == {"serial": "SN1001", "rma": "RD2611-7K3M-Q9XP"}
+
+
+def test_a_unit_whose_rejection_can_still_be_appealed_is_appealed_not_filed_again():
+    holder = HeldSerial("RD2611-7K3M-Q9XP", State.REJECTED, appealable=True)
+    refusal = refused(draft(serial_holders={"SN1001": holder}), Command(Action.SUBMIT), MERCHANT)
+    assert refusal.code == "appeal_instead"
+    assert "appeal that decision" in refusal.message.msgid
+
+
+def test_counter_staff_submit_only_what_their_own_outlet_registered():
+    assert refused(draft(), Command(Action.SUBMIT), OTHER_COUNTER).code == "not_yours"
+    assert refused(draft(outlet_id=None), Command(Action.SUBMIT), COUNTER).code == "not_yours"
+
+
+def test_a_partner_client_acts_only_on_requests_filed_through_it():
+    other_client = Actor(Role.PARTNER, "partner:99", merchant_id=1)
+    assert refused(draft(), Command(Action.SUBMIT), other_client).code == "not_yours"
 
 
 # -- review --
@@ -217,7 +243,10 @@ def test_merchant_appeals_a_rejection_within_the_window():
     )
     assert decision.new_state is State.APPEALED
     assert decision.changes == Changes(
-        appeal_of=AppealOf.REJECTION, appealed=frozenset({AppealOf.REJECTION})
+        appeal_of=AppealOf.REJECTION,
+        appealed=frozenset({AppealOf.REJECTION}),
+        appealed_at=NOW,
+        appeal_due_at=NOW + timedelta(hours=48),
     )
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from lifecycle_samples import (
+    ALL_CHECKS,
     CABLE,
     COUNTER,
     FINANCE,
@@ -18,12 +19,14 @@ from lifecycle_samples import (
     SYSTEM,
     TRACKING,
     decided,
+    draft,
     notify,
     refused,
     request,
     webhook,
 )
 
+from domain.inspection import CHECKLIST
 from domain.labels import WRONG_STATE
 from domain.lifecycle import (
     Action,
@@ -34,6 +37,8 @@ from domain.lifecycle import (
     FeePayer,
     Resolution,
     State,
+    allowed_actions,
+    apply,
 )
 from domain.money import Money
 
@@ -44,7 +49,19 @@ from domain.money import Money
 def test_merchant_cancels_before_shipping(state):
     decision = decided(request(state), Command(Action.CANCEL), MERCHANT)
     assert decision.new_state is State.CANCELLED
-    assert decision.effects == (notify(Action.CANCEL, IN_APP), webhook("return.cancelled"))
+    if state is State.DRAFT:
+        # a draft was never shared: no notification, no webhook with an empty RMA
+        assert decision.effects == ()
+    else:
+        assert decision.effects == (
+            Effect(EffectKind.RELEASE_SERIALS, "serials"),
+            notify(Action.CANCEL, IN_APP),
+            webhook("return.cancelled"),
+        )
+
+
+def test_discarding_a_draft_tells_no_one():
+    assert decided(draft(), Command(Action.DISCARD), MERCHANT).effects == ()
 
 
 def test_a_parcel_on_its_way_can_no_longer_be_cancelled():
@@ -89,7 +106,7 @@ def test_inspector_receives_a_parcel_with_or_without_tracking(state):
 
 
 def test_passed_inspection_computes_the_refund_and_unbinds_the_terminal():
-    command = Command(Action.INSPECT_PASS, confirmed_serials=("sn1001 ",))
+    command = Command(Action.INSPECT_PASS, confirmed_serials=("sn1001 ",), checklist=ALL_CHECKS)
     decision = decided(request(State.RECEIVED), command, INSPECTOR)
     assert decision.new_state is State.REFUND_PENDING
     assert decision.changes == Changes(
@@ -105,13 +122,13 @@ def test_passed_inspection_computes_the_refund_and_unbinds_the_terminal():
 
 def test_merchant_paid_shipping_is_taken_off_the_refund():
     snapshot = request(State.RECEIVED, fee_payer=FeePayer.MERCHANT, shipping_advanced=Money(2000))
-    command = Command(Action.INSPECT_PASS, confirmed_serials=("SN1001",))
+    command = Command(Action.INSPECT_PASS, confirmed_serials=("SN1001",), checklist=ALL_CHECKS)
     assert decided(snapshot, command, INSPECTOR).changes.refund_amount == Money(132000)
 
 
 def test_passed_inspection_of_an_exchange_prepares_a_replacement():
     snapshot = request(State.RECEIVED, resolution=Resolution.EXCHANGE)
-    command = Command(Action.INSPECT_PASS, confirmed_serials=("SN1001",))
+    command = Command(Action.INSPECT_PASS, confirmed_serials=("SN1001",), checklist=ALL_CHECKS)
     decision = decided(snapshot, command, INSPECTOR)
     assert decision.new_state is State.REPLACEMENT_PENDING
     assert decision.changes == Changes()
@@ -119,7 +136,7 @@ def test_passed_inspection_of_an_exchange_prepares_a_replacement():
 
 def test_items_without_serial_numbers_unbind_nothing():
     snapshot = request(State.RECEIVED, items=(CABLE,), paid_total=Money(6000))
-    decision = decided(snapshot, Command(Action.INSPECT_PASS), INSPECTOR)
+    decision = decided(snapshot, Command(Action.INSPECT_PASS, checklist=ALL_CHECKS), INSPECTOR)
     assert all(effect.kind is not EffectKind.UNBIND_TERMINAL for effect in decision.effects)
 
 
@@ -165,10 +182,48 @@ def test_replacement_needs_tracking():
     assert refusal.code == "tracking_required"
 
 
-def test_sending_failed_goods_back_closes_the_request():
+def test_sending_failed_goods_back_closes_the_request_once_the_merchant_accepted():
     command = Command(Action.RETURN_TO_MERCHANT, **TRACKING)
-    decision = decided(request(State.INSPECTION_FAILED), command, INSPECTOR)
-    assert decision.new_state is State.CLOSED
+    snapshot = request(State.INSPECTION_FAILED, outcome_accepted=True)
+    assert decided(snapshot, command, INSPECTOR).new_state is State.CLOSED
+
+
+def test_failed_goods_stay_while_the_merchant_may_still_appeal():
+    command = Command(Action.RETURN_TO_MERCHANT, **TRACKING)
+    snapshot = request(State.INSPECTION_FAILED)
+    refusal = refused(snapshot, command, INSPECTOR)
+    assert refusal.code == "appeal_still_open"
+    assert refusal.message.params == {"appeal_deadline": snapshot.appeal_deadline}
+    later = snapshot.appeal_deadline + timedelta(seconds=1)
+    assert decided(snapshot, command, INSPECTOR, now=later).new_state is State.CLOSED
+
+
+def test_failed_goods_go_back_after_the_appeal_was_upheld():
+    command = Command(Action.RETURN_TO_MERCHANT, **TRACKING)
+    snapshot = request(State.INSPECTION_FAILED, inspection_failed_final=True)
+    assert decided(snapshot, command, INSPECTOR).new_state is State.CLOSED
+
+
+def test_merchant_accepts_a_failed_inspection_and_can_no_longer_appeal_it():
+    snapshot = request(State.INSPECTION_FAILED)
+    assert Action.ACCEPT in allowed_actions(snapshot, MERCHANT, NOW)
+    decision = decided(snapshot, Command(Action.ACCEPT), MERCHANT)
+    assert decision.new_state is State.INSPECTION_FAILED
+    assert decision.changes == Changes(outcome_accepted=True)
+    accepted = apply(snapshot, decision)
+    assert allowed_actions(accepted, MERCHANT, NOW) == ()
+    assert refused(accepted, Command(Action.APPEAL, "after all"), MERCHANT).code in {
+        "outcome_accepted",
+        "wrong_state",
+    }
+
+
+def test_a_pass_needs_every_inspection_check_confirmed():
+    ticked = ALL_CHECKS[:-1]
+    command = Command(Action.INSPECT_PASS, confirmed_serials=("SN1001",), checklist=ticked)
+    refusal = refused(request(State.RECEIVED), command, INSPECTOR)
+    assert refusal.code == "checklist_incomplete"
+    assert refusal.message.params == {"check_label": CHECKLIST[ALL_CHECKS[-1]]}
 
 
 # -- refund / close --

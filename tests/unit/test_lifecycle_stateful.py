@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from lifecycle_samples import (
+    ALL_CHECKS,
     CABLE,
     COUNTER,
     FINANCE,
@@ -34,6 +35,7 @@ from domain.lifecycle import (
     Command,
     Decision,
     FeePayer,
+    HeldSerial,
     Reason,
     Refusal,
     Resolution,
@@ -71,6 +73,8 @@ NOT_OFFERED = {
     "same_decider",
     "not_due",
     "over_refund",
+    "outcome_accepted",
+    "appeal_still_open",
 }
 
 drafts = st.builds(
@@ -82,7 +86,9 @@ drafts = st.builds(
     order_completed_at=st.integers(0, 40).map(lambda days: NOW - timedelta(days=days)),
     paid_total=st.sampled_from([134000, 100000, 0, 200000]).map(Money),
     evidence_count=st.sampled_from([1, 0, 2]),
-    already_returned_serials=st.sampled_from([frozenset()] * 5 + [frozenset({"SN1001"})]),
+    serial_holders=st.sampled_from(
+        [{}] * 5 + [{"SN1001": HeldSerial("RD2611-7K3M-Q9XP", State.SUBMITTED, appealable=False)}]
+    ),
     fee_payer=st.just(None),
     shipping_advanced=st.integers(0, 3000).map(Money),
     invoice_issued=st.booleans(),
@@ -115,7 +121,8 @@ ENDS = REACHABLE - {state for row in TRANSITIONS for state in row.from_states}
 
 def complete_command(action: Action, fields: dict[str, object], items, confirm: bool) -> Command:
     serials = tuple(item.serial_number for item in items if item.serial_number) if confirm else ()
-    return Command(action, confirmed_serials=serials, **fields)
+    checks = ALL_CHECKS if confirm else ()
+    return Command(action, confirmed_serials=serials, checklist=checks, **fields)
 
 
 class ReturnRequestMachine(RuleBasedStateMachine):

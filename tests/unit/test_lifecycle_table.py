@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from lifecycle_samples import (
+    ALL_CHECKS,
     COUNTER,
     FINANCE,
     INSPECTOR,
@@ -133,6 +134,7 @@ EVERY_ROW: tuple[tuple[ReturnSnapshot, Command, Actor], ...] = (
     (request(State.SUBMITTED), Command(Action.APPROVE), REVIEWER),
     (request(State.SUBMITTED), Command(Action.REJECT, "no", reason_code="x"), REVIEWER),
     (request(State.REJECTED), Command(Action.APPEAL, "why"), MERCHANT),
+    (request(State.INSPECTION_FAILED), Command(Action.ACCEPT), MERCHANT),
     (request(State.APPEALED), Command(Action.UPHOLD, "stands"), SUPERVISOR),
     (request(State.APPEALED), Command(Action.OVERTURN, "wrong"), SUPERVISOR),
     (inspection_appeal(), Command(Action.UPHOLD, "stands"), SUPERVISOR),
@@ -144,17 +146,21 @@ EVERY_ROW: tuple[tuple[ReturnSnapshot, Command, Actor], ...] = (
     (request(State.IN_TRANSIT), Command(Action.RECEIVE), INSPECTOR),
     (
         request(State.RECEIVED),
-        Command(Action.INSPECT_PASS, confirmed_serials=("SN1001",)),
+        Command(Action.INSPECT_PASS, confirmed_serials=("SN1001",), checklist=ALL_CHECKS),
         INSPECTOR,
     ),
     (
         request(State.RECEIVED, resolution=Resolution.EXCHANGE),
-        Command(Action.INSPECT_PASS, confirmed_serials=("SN1001",)),
+        Command(Action.INSPECT_PASS, confirmed_serials=("SN1001",), checklist=ALL_CHECKS),
         INSPECTOR,
     ),
     (request(State.RECEIVED), Command(Action.INSPECT_FAIL, "wet", added_evidence=1), INSPECTOR),
     (request(State.REPLACEMENT_PENDING), Command(Action.SHIP_REPLACEMENT, **TRACKING), INSPECTOR),
-    (request(State.INSPECTION_FAILED), Command(Action.RETURN_TO_MERCHANT, **TRACKING), INSPECTOR),
+    (
+        request(State.INSPECTION_FAILED, outcome_accepted=True),
+        Command(Action.RETURN_TO_MERCHANT, **TRACKING),
+        INSPECTOR,
+    ),
     (request(State.REFUND_PENDING), Command(Action.REFUND, payment_reference="B1"), FINANCE),
     (request(State.REFUNDED), Command(Action.CLOSE), SYSTEM),
     (request(State.REJECTED), Command(Action.CLOSE), SYSTEM),
@@ -226,6 +232,8 @@ def test_refusal_messages_are_translatable_ids():
         assert refusal.message.msgid.endswith(".")
 
 
-@pytest.mark.parametrize("row", [t for t in TRANSITIONS if t.to_state is not None], ids=str)
+@pytest.mark.parametrize(
+    "row", [t for t in TRANSITIONS if t.to_state not in (None, *t.from_states)], ids=str
+)
 def test_every_state_change_lands_in_the_merchants_notification_centre(row) -> None:  # type: ignore[no-untyped-def]
     assert "in_app" in row.notify, f"{row.action} from {row.from_states} tells the merchant nothing"
