@@ -1,26 +1,14 @@
-"""Piccolo's engine, chosen by DATABASE_URL: SQLite (default, under var/) or PostgreSQL."""
+"""Piccolo's engine for its command line (migrations): the database DATABASE_URL names.
+
+The app and the workers bind their own engine from Settings (db.engine.bind_database)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from piccolo.conf.apps import AppRegistry
-from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
 
+from db.engine import make_engine
 from settings import database_url_from_env
 
-
-def _engine() -> PostgresEngine | SQLiteEngine:
-    url = database_url_from_env()
-    if url.startswith(("postgres://", "postgresql://")):
-        return PostgresEngine(config={"dsn": url})
-    path = url.removeprefix("sqlite:///")
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    # timeout is sqlite3's busy timeout: writers wait for the lock instead of failing at once.
-    return SQLiteEngine(path=path, timeout=30)
-
-
-DB = _engine()
+DB = make_engine(database_url_from_env(), pool_size=0)
 
 APP_REGISTRY = AppRegistry(apps=["db.piccolo_app"])

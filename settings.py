@@ -54,6 +54,15 @@ def _secret_key(data_dir: Path, debug: bool) -> str:
 _DEMO_RETURN_ADDRESS = "上海市闵行区申富路 88 号 ReturnDesk 退货仓（收），电话 021-6000 0000"
 
 
+def _whole_number(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit():
+        raise RuntimeError(f"{name} must be a whole number, got {raw!r}")
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -66,12 +75,17 @@ class Settings:
     timezone: str  # how times are shown; they are stored in UTC
     # where merchants send returned goods; shown on the request page once a return is approved
     return_address: str = ""
+    database_pool_size: int = 10  # connections per process; 0 opens one per query
+    # addresses of the reverse proxies whose X-Forwarded-For is believed; none by default, so
+    # a client cannot pick the address its rate limits are counted under
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> Settings:
         data_dir = data_dir_from_env()
         debug = _flag("DEBUG", default=False)
-        port = int(os.environ.get("PORT", "8000"))
+        port = _whole_number("PORT", 8000)
+        proxies = os.environ.get("TRUSTED_PROXIES", "")
         return cls(
             database_url=database_url_from_env(),
             redis_url=os.environ.get("REDIS_URL", ""),
@@ -83,6 +97,8 @@ class Settings:
             timezone=os.environ.get("TIMEZONE", "Asia/Shanghai"),
             return_address=os.environ.get("RETURN_ADDRESS", "")
             or (_DEMO_RETURN_ADDRESS if debug else ""),
+            database_pool_size=_whole_number("DATABASE_POOL_SIZE", 10),
+            trusted_proxies=tuple(p.strip() for p in proxies.split(",") if p.strip()),
         )
 
     def effective_redis_url(self) -> str:

@@ -1,28 +1,32 @@
 """Writing the conversation on a request: messages and side cases, one transaction each.
 
 A message changes nothing else on the request (no state, no version): it is a record kept
-beside the lifecycle, append-only — there is no edit and no delete here.
+beside the lifecycle, append-only — there is no edit and no delete here. Files sent with a
+message were staged first and are attached in the message's transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from db.engine import atomic
-from db.returns import Conflict, NotFound, load_snapshot
+from db.errors import Conflict, NotFound
+from db.snapshots import load_snapshot
+from db.staging import attach_staged, staged_ids
 from db.tables import Message, ReturnRequest, SideCase
 from domain.lifecycle import Actor, Refusal
+from domain.limits import MAX_MESSAGE, too_long
 from domain.side_cases import (
     SideCaseKind,
     SideCaseRecord,
     SideCaseStatus,
+    check_message,
     may_open_side_case,
     may_post_message,
     may_reply_to_side_case,
 )
 from domain.text import N_, Text
-
-_EMPTY = Refusal("message_required", Text(N_("Write a message or attach a file.")))
 
 
 async def post_message(
@@ -33,7 +37,7 @@ async def post_message(
     now: datetime,
     *,
     side_case_id: int | None = None,
-    attachments: int = 0,
+    staged_files: Sequence[int] = (),
 ) -> int | Refusal:
     """Add a message to the request's thread (or to one side case's); the new message's id."""
     async with atomic():
@@ -49,11 +53,13 @@ async def post_message(
             refusal = may_reply_to_side_case(
                 SideCaseRecord(SideCaseKind(case["kind"]), SideCaseStatus(case["status"]))
             )
-        if refusal is None and not body.strip() and attachments == 0:
-            refusal = _EMPTY
+        files = await staged_ids(request_id, actor.id, staged_files)
+        refusal = refusal or check_message(body, len(files))
         if refusal is not None:
             return refusal
-        return await _insert_message(request_id, side_case_id, actor, author_name, body, now)
+        message_id = await _insert_message(request_id, side_case_id, actor, author_name, body, now)
+        await attach_staged(files, request_id, message_id=message_id)
+        return message_id
 
 
 async def _insert_message(
@@ -63,6 +69,8 @@ async def _insert_message(
     author_name: str,
     body: str,
     now: datetime,
+    *,
+    internal: bool = False,
 ) -> int:
     rows = await Message.insert(
         Message(
@@ -72,11 +80,27 @@ async def _insert_message(
             author_id=actor.id,
             author_name=author_name,
             body=body.strip(),
-            internal=False,
+            internal=internal,
             created_at=now,
         )
     ).returning(Message.id)
     return int(rows[0]["id"])
+
+
+async def _may_open(request_id: int, kind: SideCaseKind, actor: Actor, body: str) -> Refusal | None:
+    existing = await SideCase.select(SideCase.kind, SideCase.status).where(
+        SideCase.request == request_id
+    )
+    records = [
+        SideCaseRecord(SideCaseKind(case["kind"]), SideCaseStatus(case["status"]))
+        for case in existing
+    ]
+    refusal = may_open_side_case(await load_snapshot(request_id), kind, actor, records)
+    if refusal is None and not body.strip():
+        refusal = Refusal("message_required", Text(N_("Please describe the problem.")))
+    if refusal is None and len(body.strip()) > MAX_MESSAGE:
+        refusal = Refusal("too_long", too_long(MAX_MESSAGE))
+    return refusal
 
 
 async def open_side_case(
@@ -88,6 +112,7 @@ async def open_side_case(
     now: datetime,
     *,
     expected_version: int,
+    staged_files: Sequence[int] = (),
 ) -> tuple[int, int] | Refusal:
     """Open a logistics problem or fee dispute: (side case id, id of its first message).
 
@@ -104,16 +129,7 @@ async def open_side_case(
             raise NotFound(request_id)
         if row["version"] != expected_version:
             raise Conflict(request_id)
-        existing = await SideCase.select(SideCase.kind, SideCase.status).where(
-            SideCase.request == request_id
-        )
-        records = [
-            SideCaseRecord(SideCaseKind(case["kind"]), SideCaseStatus(case["status"]))
-            for case in existing
-        ]
-        refusal = may_open_side_case(await load_snapshot(request_id), kind, actor, records)
-        if refusal is None and not body.strip():
-            refusal = Refusal("message_required", Text(N_("Please describe the problem.")))
+        refusal = await _may_open(request_id, kind, actor, body)
         if refusal is not None:
             return refusal
         rows = await SideCase.insert(
@@ -128,4 +144,6 @@ async def open_side_case(
         ).returning(SideCase.id)
         case_id = int(rows[0]["id"])
         message_id = await _insert_message(request_id, case_id, actor, author_name, body, now)
+        files = await staged_ids(request_id, actor.id, staged_files)
+        await attach_staged(files, request_id, message_id=message_id)
         return case_id, message_id

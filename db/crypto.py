@@ -9,7 +9,7 @@ from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-# Another purpose (e.g. webhook secrets) derives its own key with its own info string.
+# Each purpose derives its own key with its own info string.
 _ACCOUNT_INFO = b"returndesk refund account v1"
 
 
@@ -28,3 +28,15 @@ def encrypt_account(secret_key: str, plain: str) -> str:
 def decrypt_account(secret_key: str, token: str) -> str:
     """The account number; raises cryptography.fernet.InvalidToken if the key changed."""
     return _fernet(secret_key, _ACCOUNT_INFO).decrypt(token.encode("ascii")).decode()
+
+
+_SIGN_IN_CODE_INFO = b"returndesk sign-in code v1"
+
+
+def seal_code(secret_key: str, code: str) -> str:
+    """A one-time code as the outbox carries it to the SMS job: never in clear at rest."""
+    return _fernet(secret_key, _SIGN_IN_CODE_INFO).encrypt(code.encode()).decode("ascii")
+
+
+def open_code(secret_key: str, token: str) -> str:
+    return _fernet(secret_key, _SIGN_IN_CODE_INFO).decrypt(token.encode("ascii")).decode()

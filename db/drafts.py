@@ -7,50 +7,20 @@ of someone else reads as None / False, which the web layer answers with 404.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 from db.crypto import encrypt_account
-from db.engine import atomic
-from db.evidence import remove_stored_files, stored_names
-from db.returns import Applied, apply_action, current_policy, ensure_policy
-from db.tables import Order, OrderItem, ReturnItem, ReturnRequest
-from domain.lifecycle import Action, Actor, Command, Refusal, Role
-from domain.policy import Eligibility, check_eligibility
-from domain.return_form import ChosenItem, OrderLine, ResolutionChoice, account_last4
-from domain.terms import Reason, State
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything ReturnDesk stores is UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class LineView:
-    order_item_id: int
-    product_id: int
-    name_zh: str
-    name_en: str
-    category: str
-    has_serial: bool
-    quantity: int
-    serial_number: str | None
-
-    def as_order_line(self) -> OrderLine:
-        return OrderLine(
-            self.order_item_id, self.product_id, self.has_serial, self.quantity, self.serial_number
-        )
-
-
-@dataclass(frozen=True)
-class OrderView:
-    id: int
-    order_no: str
-    completed_at: datetime
-    eligibility: Eligibility
-    lines: tuple[LineView, ...]
+from db.engine import atomic, reading
+from db.evidence import stored_names
+from db.files import FileStore
+from db.policies import current_policy, ensure_policy
+from db.returns import Applied, apply_action
+from db.snapshots import RequestRows, read_request, serial_holders
+from db.tables import IdempotencyRecord, ReturnItem, ReturnRequest
+from domain.lifecycle import Action, Actor, Command, HeldSerial, Refusal, ReturnSnapshot, Role
+from domain.return_form import ChosenItem, ResolutionChoice, account_last4
+from domain.terms import Reason, Resolution, State
 
 
 @dataclass(frozen=True)
@@ -64,101 +34,73 @@ class DraftItem:
 
 @dataclass(frozen=True)
 class Draft:
+    """The form's view of a request: its snapshot (state, reason, resolution, items as domain/
+    reads them) and what the form shows and fills in besides."""
+
     id: int
-    merchant_id: int
+    snapshot: ReturnSnapshot
     order_id: int
-    state: State
     rma: str | None
     draft_step: int
-    idempotency_key: str | None
-    reason: Reason | None
     description: str
-    resolution: str
     refund_method: str
     refund_account_holder: str
     refund_bank: str
     refund_account_last4: str
-    has_refund_account: bool
     contact_phone: str
     items: tuple[DraftItem, ...]
 
     @property
     def is_draft(self) -> bool:
-        return self.state is State.DRAFT
+        return self.snapshot.state is State.DRAFT
+
+    @property
+    def merchant_id(self) -> int:
+        return self.snapshot.merchant_id
+
+    @property
+    def reason(self) -> Reason | None:
+        return self.snapshot.reason
+
+    @property
+    def resolution(self) -> Resolution:
+        return self.snapshot.resolution
+
+    @property
+    def has_refund_account(self) -> bool:
+        return bool(self.refund_account_last4)
 
 
-async def _orders(merchant_id: int, now: datetime, where: Any = None) -> list[OrderView]:
-    condition = Order.merchant == merchant_id
-    if where is not None:
-        condition &= where
-    orders = await Order.select(Order.id, Order.order_no, Order.completed_at).where(condition)
-    if not orders:
-        return []
-    lines = await (
-        OrderItem.select(
-            OrderItem.id,
-            OrderItem.order,
-            OrderItem.quantity,
-            OrderItem.serial_number,
-            OrderItem.product.id,
-            OrderItem.product.name_zh,
-            OrderItem.product.name_en,
-            OrderItem.product.has_serial,
-            OrderItem.product.category.key,  # type: ignore[union-attr]
-        )
-        .where(OrderItem.order.is_in([order["id"] for order in orders]))
-        .order_by(OrderItem.id)
+def _draft(rows: RequestRows) -> Draft:
+    row = rows.row
+    return Draft(
+        id=row["id"],
+        snapshot=rows.snapshot,
+        order_id=row["order"],
+        rma=row["rma"],
+        draft_step=row["draft_step"],
+        description=row["description"],
+        refund_method=row["refund_method"],
+        refund_account_holder=row["refund_account_holder"],
+        refund_bank=row["refund_bank"],
+        refund_account_last4=row["refund_account_last4"],
+        contact_phone=row["contact_phone"],
+        items=tuple(
+            DraftItem(
+                order_item_id=item["order_item.id"],
+                quantity=item["quantity"],
+                serial_number=item["serial_number"],
+                name_zh=item["order_item.product.name_zh"],
+                name_en=item["order_item.product.name_en"],
+            )
+            for item in rows.items
+        ),
     )
-    _, policy = await current_policy()
-    views = []
-    for order in orders:
-        own = tuple(
-            LineView(
-                order_item_id=line["id"],
-                product_id=line["product.id"],
-                name_zh=line["product.name_zh"],
-                name_en=line["product.name_en"],
-                category=line["product.category.key"],
-                has_serial=bool(line["product.has_serial"]),
-                quantity=line["quantity"],
-                serial_number=line["serial_number"],
-            )
-            for line in lines
-            if line["order"] == order["id"]
-        )
-        completed_at = _aware(order["completed_at"])
-        views.append(
-            OrderView(
-                id=order["id"],
-                order_no=order["order_no"],
-                completed_at=completed_at,
-                eligibility=check_eligibility(
-                    completed_at, [line.category for line in own], policy, now
-                ),
-                lines=own,
-            )
-        )
-    views.sort(key=lambda view: view.completed_at, reverse=True)
-    return views
 
 
-async def merchant_orders(merchant_id: int, now: datetime) -> list[OrderView]:
-    """The merchant's orders, newest first, each with whether it may still be returned."""
-    return await _orders(merchant_id, now)
-
-
-async def merchant_order(
-    merchant_id: int, now: datetime, *, order_no: str | None = None, order_id: int | None = None
-) -> OrderView | None:
-    """One order of this merchant, by number (as typed, case and spaces forgiven) or by id."""
-    if order_id is not None:
-        found = await _orders(merchant_id, now, Order.id == order_id)
-    else:
-        typed = "".join((order_no or "").split()).upper()
-        if not typed:
-            return None
-        found = await _orders(merchant_id, now, Order.order_no == typed)
-    return found[0] if found else None
+async def held_serials(serials: list[str], except_request: int = 0) -> dict[str, HeldSerial]:
+    """Which SNs (of a draft being filled in) another request already holds."""
+    return await serial_holders(except_request, serials)
 
 
 async def latest_draft_id(merchant_id: int) -> int | None:
@@ -174,61 +116,20 @@ async def latest_draft_id(merchant_id: int) -> int | None:
 
 async def load_draft(request_id: int, merchant_id: int) -> Draft | None:
     """The merchant's request (in any state: a submitted one is answered with its page)."""
-    row = (
-        await ReturnRequest.select()
-        .where((ReturnRequest.id == request_id) & (ReturnRequest.merchant == merchant_id))
-        .first()
-    )
-    if row is None:
-        return None
-    items = await (
-        ReturnItem.select(
-            ReturnItem.order_item,
-            ReturnItem.quantity,
-            ReturnItem.serial_number,
-            ReturnItem.order_item.product.name_zh,  # type: ignore[union-attr]
-            ReturnItem.order_item.product.name_en,  # type: ignore[union-attr]
+    async with reading():
+        owner = (
+            await ReturnRequest.select(ReturnRequest.merchant)
+            .where(ReturnRequest.id == request_id)
+            .first()
         )
-        .where(ReturnItem.request == request_id)
-        .order_by(ReturnItem.id)
-    )
-    return Draft(
-        id=row["id"],
-        merchant_id=row["merchant"],
-        order_id=row["order"],
-        state=State(row["state"]),
-        rma=row["rma"],
-        draft_step=row["draft_step"],
-        idempotency_key=row["idempotency_key"],
-        reason=Reason(row["reason"]) if row["reason"] else None,
-        description=row["description"],
-        resolution=row["resolution"],
-        refund_method=row["refund_method"],
-        refund_account_holder=row["refund_account_holder"],
-        refund_bank=row["refund_bank"],
-        refund_account_last4=row["refund_account_last4"],
-        has_refund_account=bool(row["refund_account_enc"]),
-        contact_phone=row["contact_phone"],
-        items=tuple(
-            DraftItem(
-                order_item_id=item["order_item"],
-                quantity=item["quantity"],
-                serial_number=item["serial_number"],
-                name_zh=item["order_item.product.name_zh"],
-                name_en=item["order_item.product.name_en"],
-            )
-            for item in items
-        ),
-    )
+        if owner is None or owner["merchant"] != merchant_id:
+            return None
+        return _draft(await read_request(request_id))
 
 
-async def _by_key(idempotency_key: str) -> dict[str, Any] | None:
-    row: dict[str, Any] | None = (
-        await ReturnRequest.select(ReturnRequest.id, ReturnRequest.merchant)
-        .where(ReturnRequest.idempotency_key == idempotency_key)
-        .first()
-    )
-    return row
+def merchant_client(merchant_id: int) -> str:
+    """Whose idempotency keys these are: a merchant's never collide with a partner's."""
+    return f"merchant:{merchant_id}"
 
 
 async def create_draft(
@@ -238,41 +139,60 @@ async def create_draft(
     idempotency_key: str,
     contact_phone: str,
     now: datetime,
-) -> int | None:
-    """A new web draft with its items, at step 2. The same key again (a double tap, a retried
-    post) returns the draft already made; a key used by another merchant gives None."""
-    key = idempotency_key[:64] or None
-    if key is not None:
-        existing = await _by_key(key)
+) -> int:
+    """A new web draft with its items, at step 2. The same key again from the same merchant (a
+    double tap, a retried post) returns the draft that key made."""
+    key = idempotency_key.strip()[:64]
+    version = (await current_policy())[0] or await ensure_policy()
+    async with atomic():
+        existing = await _claim_key(merchant_client(merchant_id), key, now) if key else None
         if existing is not None:
-            return int(existing["id"]) if existing["merchant"] == merchant_id else None
-    version, _ = await current_policy()
-    version = version or await ensure_policy()
-    try:
-        async with atomic():
-            inserted = await ReturnRequest.insert(
-                ReturnRequest(
-                    merchant=merchant_id,
-                    order=order_id,
-                    state=State.DRAFT.value,
-                    channel="web",
-                    policy_version=version,
-                    draft_step=2,
-                    idempotency_key=key,
-                    contact_phone=contact_phone,
-                    created_at=now,
-                    updated_at=now,
-                )
-            ).returning(ReturnRequest.id)
-            request_id = int(inserted[0]["id"])
-            await _insert_items(request_id, items)
-    except Exception:
-        # two posts with one key at the same moment: the unique key lets one in; the other finds it
-        existing = await _by_key(key) if key else None
-        if existing is None:
-            raise
-        return int(existing["id"]) if existing["merchant"] == merchant_id else None
+            return existing
+        inserted = await ReturnRequest.insert(
+            ReturnRequest(
+                merchant=merchant_id,
+                order=order_id,
+                state=State.DRAFT.value,
+                channel="web",
+                policy_version=version,
+                draft_step=2,
+                contact_phone=contact_phone,
+                created_at=now,
+                updated_at=now,
+            )
+        ).returning(ReturnRequest.id)
+        request_id = int(inserted[0]["id"])
+        await _insert_items(request_id, items)
+        if key:
+            await IdempotencyRecord.update(
+                {
+                    IdempotencyRecord.request: request_id,
+                    IdempotencyRecord.response: {"id": request_id},
+                }
+            ).where(
+                (IdempotencyRecord.client == merchant_client(merchant_id))
+                & (IdempotencyRecord.key == key)
+            )
     return request_id
+
+
+async def _claim_key(client: str, key: str, now: datetime) -> int | None:
+    """Record the key as used; the request it made before, if it was used already."""
+    fresh = (
+        await IdempotencyRecord.insert(IdempotencyRecord(client=client, key=key, created_at=now))
+        .on_conflict(action="DO NOTHING")
+        .returning(IdempotencyRecord.id)
+    )
+    return None if fresh else await _made_with(client, key)
+
+
+async def _made_with(client: str, key: str) -> int | None:
+    row = (
+        await IdempotencyRecord.select(IdempotencyRecord.request)
+        .where((IdempotencyRecord.client == client) & (IdempotencyRecord.key == key))
+        .first()
+    )
+    return int(row["request"]) if row and row["request"] is not None else None
 
 
 async def _insert_items(request_id: int, items: list[ChosenItem]) -> None:
@@ -355,14 +275,13 @@ async def save_resolution(
 ) -> bool:
     """Store step 4; a new account number is stored encrypted, only its last four in clear."""
     method = choice.refund_method.value if choice.refund_method else ""
+    bank_transfer = method == "bank_transfer"
     values: dict[Any, Any] = {
         ReturnRequest.resolution: choice.resolution.value,
         ReturnRequest.refund_method: method,
         ReturnRequest.contact_phone: choice.contact_phone,
-        ReturnRequest.refund_account_holder: choice.account_holder
-        if method == "bank_transfer"
-        else "",
-        ReturnRequest.refund_bank: choice.bank if method == "bank_transfer" else "",
+        ReturnRequest.refund_account_holder: choice.account_holder if bank_transfer else "",
+        ReturnRequest.refund_bank: choice.bank if bank_transfer else "",
     }
     if method not in ("bank_transfer", "alipay"):
         values[ReturnRequest.refund_account_enc] = ""
@@ -391,7 +310,7 @@ async def submit_draft(
 
 
 async def discard_draft(
-    request_id: int, merchant_id: int, files_dir: Path, now: datetime
+    request_id: int, merchant_id: int, store: FileStore, now: datetime
 ) -> Applied | Refusal:
     """Discard a draft (nothing kept): the row goes, its files are removed from the file store."""
     names = await stored_names(request_id)
@@ -399,5 +318,5 @@ async def discard_draft(
         request_id, Command(Action.DISCARD), merchant_actor(merchant_id), now
     )
     if not isinstance(result, Refusal):
-        await remove_stored_files(files_dir, names)
+        await store.delete(names)
     return result

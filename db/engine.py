@@ -1,19 +1,164 @@
-"""The database engine's lifecycle and ReturnDesk's one way to open a write transaction."""
+"""The database engine: chosen from Settings, bound to every table, and ReturnDesk's two ways in
+— `atomic()` for a write, `reading()` for a page's reads on one connection."""
 
 from __future__ import annotations
 
-import os
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
-from db.tables import ReturnRequest
+from db.tables import TABLES
+
+SQLITE_BUSY_TIMEOUT = 30  # seconds a writer waits for the lock instead of failing at once
+# Piccolo announces the database version whenever an engine is made; ReturnDesk makes several
+logging.getLogger("piccolo.engine.base").setLevel(logging.WARNING)
+
+
+class _PooledConnection:
+    """An aiosqlite connection on loan: Piccolo closes what it opened, which here returns it."""
+
+    def __init__(self, pool: _SQLitePool, connection: aiosqlite.Connection) -> None:
+        object.__setattr__(self, "_pool", pool)
+        object.__setattr__(self, "_connection", connection)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connection, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._connection, name, value)
+
+    async def close(self) -> None:
+        await self._pool.release(self._connection)
+
+
+class _SQLitePool:
+    """A few long-lived connections (each an aiosqlite thread) per event loop.
+
+    Piccolo's SQLite engine opens a connection, a thread and a PRAGMA for every query; a page
+    of ten queries paid that ten times. Loans are per loop because asyncio's queue is.
+    """
+
+    def __init__(self, connect_kwargs: dict[str, Any], size: int) -> None:
+        self.connect_kwargs = connect_kwargs
+        self.size = size
+        self._idle: dict[asyncio.AbstractEventLoop, asyncio.Queue[aiosqlite.Connection]] = {}
+        self._opened: dict[asyncio.AbstractEventLoop, int] = {}
+
+    async def _open(self) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(**self.connect_kwargs)
+        connection.row_factory = dict_factory  # type: ignore[assignment]
+        await connection.execute("PRAGMA foreign_keys = 1")
+        await connection.execute("PRAGMA synchronous = NORMAL")  # safe with WAL, far faster
+        return connection
+
+    async def acquire(self) -> aiosqlite.Connection:
+        loop = asyncio.get_running_loop()
+        idle = self._idle.setdefault(loop, asyncio.Queue())
+        if idle.empty() and self._opened.get(loop, 0) < self.size:
+            self._opened[loop] = self._opened.get(loop, 0) + 1
+            try:
+                return await self._open()
+            except BaseException:
+                self._opened[loop] -= 1
+                raise
+        return await idle.get()
+
+    async def release(self, connection: aiosqlite.Connection) -> None:
+        if connection.in_transaction:  # a transaction that failed half-way: leave it clean
+            try:
+                await connection.rollback()
+            except sqlite3.Error:
+                await self._discard(connection)
+                return
+        self._idle.setdefault(asyncio.get_running_loop(), asyncio.Queue()).put_nowait(connection)
+
+    async def _discard(self, connection: aiosqlite.Connection) -> None:
+        self._opened[asyncio.get_running_loop()] -= 1
+        await connection.close()
+
+    async def close(self) -> None:
+        loop = asyncio.get_running_loop()
+        idle = self._idle.pop(loop, None)
+        while idle is not None and not idle.empty():
+            await idle.get_nowait().close()
+        self._opened.pop(loop, None)
+
+
+class PooledSQLiteEngine(SQLiteEngine):
+    """SQLite with pooled connections, WAL and a busy timeout; otherwise Piccolo's engine."""
+
+    def __init__(self, path: str, pool_size: int = 4) -> None:
+        super().__init__(path=path, timeout=SQLITE_BUSY_TIMEOUT)
+        self.pool = _SQLitePool(self.connection_kwargs, max(1, pool_size))
+
+    async def get_connection(self) -> Any:
+        return _PooledConnection(self.pool, await self.pool.acquire())
+
+    async def _run_in_new_connection(
+        self,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> Any:
+        connection = await self.pool.acquire()
+        try:
+            # one trip to the connection's thread: execute and fetch together
+            return await connection.execute_fetchall(query, args or [])
+        finally:
+            await self.pool.release(connection)
+
+    async def _run_in_existing_connection(
+        self,
+        connection: Any,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> Any:
+        # the pooled connection set its pragmas when it opened; Piccolo would repeat them per query
+        return await connection.execute_fetchall(query, args or [])
+
+
+def make_engine(database_url: str, pool_size: int) -> Engine:  # type: ignore[type-arg]
+    """`sqlite:///PATH` or `postgresql://…`; pool_size 0 opens a connection per query."""
+    if database_url.startswith(("postgres://", "postgresql://")):
+        return PostgresEngine(config={"dsn": database_url})
+    path = database_url.removeprefix("sqlite:///")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if pool_size <= 0:
+        return SQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT)
+    return PooledSQLiteEngine(path=path, pool_size=pool_size)
+
+
+_bound: dict[str, Any] = {}
+
+
+def bind_database(database_url: str, pool_size: int) -> Engine:  # type: ignore[type-arg]
+    """Point every table (and Piccolo's migrations) at this database; returns its engine."""
+    import piccolo_conf
+
+    if _bound.get("key") == (database_url, pool_size):
+        return engine()
+    db = make_engine(database_url, pool_size)
+    for table in TABLES:
+        table._meta.db = db
+    piccolo_conf.DB = db
+    _bound.update(key=(database_url, pool_size), pool_size=pool_size)
+    return db
 
 
 def engine() -> Engine:  # type: ignore[type-arg]
-    return ReturnRequest._meta.db
+    return TABLES[0]._meta.db
 
 
 def atomic() -> Any:
@@ -26,26 +171,37 @@ def atomic() -> Any:
     return db.transaction()
 
 
+@asynccontextmanager
+async def reading() -> AsyncIterator[None]:
+    """A page's reads on one connection and one snapshot of the data (inside a write
+    transaction, that transaction's)."""
+    db = engine()
+    if db.current_transaction.get() is not None:
+        yield
+        return
+    if isinstance(db, SQLiteEngine):
+        transaction: Any = SQLiteTransaction(db, TransactionType.deferred)
+    else:
+        transaction = db.transaction()
+    async with transaction:
+        yield
+
+
 async def open_database() -> None:
     db = engine()
     if isinstance(db, SQLiteEngine):
         # WAL lets readers go on while one writer writes; it is a property of the file, kept.
         await db.run_ddl("PRAGMA journal_mode=WAL")
-    elif isinstance(db, PostgresEngine) and pool_size() > 0:
-        await db.start_connection_pool(min_size=1, max_size=pool_size())
+    elif isinstance(db, PostgresEngine) and _bound.get("pool_size", 0) > 0:
+        await db.start_connection_pool(min_size=1, max_size=_bound["pool_size"])
 
 
 async def close_database() -> None:
     db = engine()
-    if isinstance(db, PostgresEngine) and pool_size() > 0:
+    if isinstance(db, PooledSQLiteEngine):
+        await db.pool.close()
+    elif isinstance(db, PostgresEngine) and _bound.get("pool_size", 0) > 0:
         await db.close_connection_pool()
-
-
-def pool_size() -> int:
-    """DATABASE_POOL_SIZE (default 10) connections per process; 0 opens one per query, which
-    in-process tests need: their client runs the app on another event loop than the test's,
-    and a pooled asyncpg connection belongs to the loop that opened it."""
-    return int(os.environ.get("DATABASE_POOL_SIZE", "10"))
 
 
 async def run_migrations() -> None:

@@ -1,246 +1,142 @@
-"""Evidence files: checked by content, re-encoded without location data, stored outside the web root.
-
-Callers check that the actor may attach to (or see) the request before calling in here; these
-functions trust the ids they are given, except where a function says it checks ownership.
-"""
+"""Evidence files as rows: on a draft, staged with an action, listed and served to those
+allowed to see them. The bytes are checked and re-encoded before they get here (web.images)
+and kept in the file store under random names."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from io import BytesIO
-from pathlib import Path
 from typing import Any
 
-import anyio.to_thread
-import pillow_heif
-from PIL import ExifTags, Image, ImageOps
-
+from db.engine import atomic
+from db.files import FileStore
+from db.staging import stage_file
 from db.tables import EvidenceFile, ReturnRequest
-from domain.evidence import (
-    HEIC,
-    JPEG,
-    MAX_BYTES,
-    MAX_FILES,
-    MAX_PIXELS,
-    PDF,
-    PNG,
-    THUMB_SIZE,
-    FileFormat,
-    damaged,
-    photo_taken_at,
-    size_problem,
-    sniff_format,
-    too_many,
-    unsupported,
-)
+from domain.evidence import MAX_FILES
 from domain.terms import State
-from domain.text import Text
-
-__all__ = [
-    "MAX_BYTES",
-    "MAX_FILES",
-    "EvidenceProblem",
-    "attached_count",
-    "delete_evidence",
-    "evidence_for",
-    "evidence_for_merchant",
-    "evidence_path",
-    "remove_stored_files",
-    "store_evidence",
-    "stored_names",
-]
-
-pillow_heif.register_heif_opener()
-
-_PIL_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "heic": "HEIF"}
-_EXIF_DATETIME_ORIGINAL = 0x9003
-_EXIF_OFFSET_TIME_ORIGINAL = 0x9011
 
 
 @dataclass(frozen=True)
-class EvidenceProblem:
-    """Why one file was not accepted; `message` names the file (render it with render_text)."""
+class PreparedFile:
+    """An upload that passed the content checks, re-encoded and ready to store."""
 
-    filename: str
-    message: Text
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    format: FileFormat
-    stored: bytes
+    original_name: str
+    kind: str  # "image" or "pdf"
+    content_type: str
+    extension: str
+    content: bytes
     thumb: bytes | None
-    taken_at: datetime | None
-    sha256: str
+    sha256: str  # of the bytes as uploaded
+    taken_at: datetime | None  # read from the photo's metadata before it was stripped
 
 
-def evidence_path(files_dir: Path, stored_name: str) -> Path:
-    """Where a stored file lives; a name that is not one of ours (a path, "..") raises ValueError."""
-    if not stored_name or "/" in stored_name or "\\" in stored_name or stored_name.startswith("."):
-        raise ValueError(f"not a stored file name: {stored_name!r}")
-    return files_dir / stored_name
-
-
-def _clean_name(filename: str) -> str:
-    """The name as the merchant knows it, without any folders a browser sent along."""
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
-    name = "".join(ch for ch in name if ch.isprintable())
-    return name[:200] or "file"
-
-
-def _prepare(filename: str, content: bytes) -> _Prepared | Text:
-    """Blocking: check the content, re-encode images without metadata, make the thumbnail."""
-    problem = size_problem(filename, len(content))
-    if problem is not None:
-        return problem
-    fmt = sniff_format(content[:32])
-    if fmt is None:
-        return unsupported(filename)
-    digest = hashlib.sha256(content).hexdigest()
-    if fmt is PDF:
-        # a PDF ends with %%EOF (a few bytes of trailing junk are common); no end means cut off
-        if b"%%EOF" not in content[-2048:]:
-            return damaged(filename)
-        return _Prepared(PDF, content, None, None, digest)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            return _prepare_image(fmt, content, digest, filename)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Warning):
-        return damaged(filename)
-
-
-def _prepare_image(fmt: FileFormat, content: bytes, digest: str, filename: str) -> _Prepared | Text:
-    with Image.open(BytesIO(content)) as probe:
-        if probe.format != _PIL_FORMATS[fmt.name]:
-            return unsupported(filename)
-        width, height = probe.size
-        if width * height > MAX_PIXELS:
-            return damaged(filename)
-        probe.verify()
-    with Image.open(BytesIO(content)) as opened:
-        opened.load()
-        exif = opened.getexif()
-        details = exif.get_ifd(ExifTags.IFD.Exif)
-        taken_at = photo_taken_at(
-            _exif_text(details.get(_EXIF_DATETIME_ORIGINAL)),
-            _exif_text(details.get(_EXIF_OFFSET_TIME_ORIGINAL)),
-        )
-        # turn the pixels the way the camera meant, since the orientation tag goes with the EXIF
-        image = ImageOps.exif_transpose(opened)
-    icc = image.info.get("icc_profile")
-    image.info = {}  # EXIF (GPS, device), XMP, comments: nothing of the original's metadata stays
-    stored_format = JPEG if fmt is HEIC else fmt
-    stored = BytesIO()
-    extra: dict[str, Any] = {"icc_profile": icc} if icc else {}
-    if stored_format is JPEG:
-        if image.mode not in ("RGB", "L"):
-            image = image.convert("RGB")
-        image.save(stored, "JPEG", quality=85, optimize=True, **extra)
-    elif stored_format is PNG:
-        if image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
-            image = image.convert("RGBA")
-        image.save(stored, "PNG", **extra)
-    else:
-        if image.mode not in ("RGB", "RGBA"):
-            image = image.convert("RGBA" if "A" in image.mode else "RGB")
-        image.save(stored, "WEBP", quality=85, **extra)
-    thumb_image = image.convert("RGB")
-    thumb_image.thumbnail((THUMB_SIZE, THUMB_SIZE))
-    thumb = BytesIO()
-    thumb_image.save(thumb, "JPEG", quality=80)
-    return _Prepared(stored_format, stored.getvalue(), thumb.getvalue(), taken_at, digest)
-
-
-def _exif_text(value: object) -> str | None:
-    if isinstance(value, bytes):
-        return value.decode("ascii", "ignore")
-    return value if isinstance(value, str) else None
-
-
-def _write(files_dir: Path, prepared: _Prepared) -> tuple[str, str]:
-    """Blocking: write the stored file and its thumbnail under new random names."""
-    files_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    stored_name = secrets.token_hex(16) + prepared.format.extension
-    evidence_path(files_dir, stored_name).write_bytes(prepared.stored)
+async def _store(store: FileStore, prepared: PreparedFile) -> dict[str, Any]:
+    """Write the bytes (and the thumbnail); the row fields that name them."""
+    stored_name = await store.save(prepared.content, prepared.extension)
     thumb_name = ""
     if prepared.thumb is not None:
-        thumb_name = secrets.token_hex(16) + "-thumb.jpg"
-        evidence_path(files_dir, thumb_name).write_bytes(prepared.thumb)
-    return stored_name, thumb_name
+        thumb_name = await store.save(prepared.thumb, ".jpg", suffix="-thumb")
+    return {
+        "kind": prepared.kind,
+        "original_name": prepared.original_name,
+        "stored_name": stored_name,
+        "thumb_name": thumb_name,
+        "content_type": prepared.content_type,
+        "size": len(prepared.content),
+        "sha256": prepared.sha256,
+        "taken_at": prepared.taken_at,
+    }
 
 
-def _unlink(files_dir: Path, names: list[str]) -> None:
-    for name in names:
-        if name:
-            evidence_path(files_dir, name).unlink(missing_ok=True)
+class _NothingWritten(Exception):
+    """Leave a transaction by rolling it back (the draft's version moves only with a change)."""
 
 
-async def attached_count(
-    request_id: int, *, event_id: int | None = None, message_id: int | None = None
-) -> int:
-    """Files already attached to the request itself (no event/message), or to one event/message."""
-    where: Any = EvidenceFile.request == request_id
-    if message_id is not None:
-        where &= EvidenceFile.message == message_id
-    elif event_id is not None:
-        where &= EvidenceFile.event == event_id
-    else:
-        where &= EvidenceFile.message.is_null() & EvidenceFile.event.is_null()
-    count: int = await EvidenceFile.count().where(where)
+async def add_to_draft(
+    store: FileStore, request_id: int, merchant_id: int, prepared: PreparedFile
+) -> int | None:
+    """Attach a file to the merchant's own draft (a draft is private until submitted).
+
+    None when it is no longer a draft of theirs or already holds MAX_FILES files; the draft's
+    version moves, so a submit that counted its files meanwhile is told to look again."""
+    fields = await _store(store, prepared)
+    try:
+        async with atomic():
+            held = await _bump_draft(request_id, merchant_id)
+            if held is None or held >= MAX_FILES:
+                raise _NothingWritten
+            rows = await EvidenceFile.insert(
+                EvidenceFile(
+                    request=request_id,
+                    uploaded_by=f"merchant:{merchant_id}",
+                    created_at=datetime.now(UTC),
+                    **fields,
+                )
+            ).returning(EvidenceFile.id)
+        return int(rows[0]["id"])
+    except BaseException as error:
+        await store.delete([fields["stored_name"], fields["thumb_name"]])
+        if isinstance(error, _NothingWritten):
+            return None
+        raise
+
+
+async def _bump_draft(request_id: int, merchant_id: int) -> int | None:
+    """Inside a transaction: move the draft's version; how many files it holds (None: not a
+    draft of this merchant's)."""
+    bumped = (
+        await ReturnRequest.update({ReturnRequest.version: ReturnRequest.version + 1})
+        .where(
+            (ReturnRequest.id == request_id)
+            & (ReturnRequest.merchant == merchant_id)
+            & (ReturnRequest.state == State.DRAFT.value)
+        )
+        .returning(ReturnRequest.id)
+    )
+    if not bumped:
+        return None
+    count: int = await EvidenceFile.count().where(_on_request_itself(request_id))
     return count
 
 
-async def store_evidence(
-    request_id: int,
-    filename: str,
-    content: bytes,
-    uploaded_by: str,
-    files_dir: Path,
-    *,
-    event_id: int | None = None,
-    message_id: int | None = None,
-) -> int | EvidenceProblem:
-    """Check one upload by its content and store it; the new EvidenceFile id, or why not.
+def _on_request_itself(request_id: int) -> Any:
+    return (
+        (EvidenceFile.request == request_id)
+        & EvidenceFile.event.is_null()
+        & EvidenceFile.message.is_null()
+    )
 
-    At most MAX_FILES files per request (files on the request itself), per event or per
-    message. Images are re-encoded without EXIF/location; the photo's DateTimeOriginal is read
-    first and kept as taken_at; sha256 is of the bytes as uploaded.
-    """
-    name = _clean_name(filename)
-    held = await attached_count(request_id, event_id=event_id, message_id=message_id)
-    if held >= MAX_FILES:
-        return EvidenceProblem(name, too_many(name))
-    prepared = await anyio.to_thread.run_sync(_prepare, name, content)
-    if isinstance(prepared, Text):
-        return EvidenceProblem(name, prepared)
-    stored_name, thumb_name = await anyio.to_thread.run_sync(_write, files_dir, prepared)
+
+async def stage(store: FileStore, request_id: int, uploaded_by: str, prepared: PreparedFile) -> int:
+    """Store a file sent with a form; it waits, staged, for the action to attach it."""
+    fields = await _store(store, prepared)
     try:
-        rows = await EvidenceFile.insert(
-            EvidenceFile(
-                request=request_id,
-                event=event_id,
-                message=message_id,
-                kind=prepared.format.kind,
-                original_name=name,
-                stored_name=stored_name,
-                thumb_name=thumb_name,
-                content_type=prepared.format.content_type,
-                size=len(prepared.stored),
-                sha256=prepared.sha256,
-                taken_at=prepared.taken_at,
-                uploaded_by=uploaded_by,
-                created_at=datetime.now(UTC),
-            )
-        ).returning(EvidenceFile.id)
+        return await stage_file(request_id, uploaded_by, fields)
     except BaseException:
-        await anyio.to_thread.run_sync(_unlink, files_dir, [stored_name, thumb_name])
+        await store.delete([fields["stored_name"], fields["thumb_name"]])
         raise
-    return int(rows[0]["id"])
+
+
+async def remove_from_draft(
+    store: FileStore, request_id: int, merchant_id: int, evidence_id: int
+) -> bool:
+    """Remove a file from the merchant's draft; False if there is no such file on a draft of
+    theirs (submitted evidence is kept as a record)."""
+    try:
+        async with atomic():
+            if await _bump_draft(request_id, merchant_id) is None:
+                raise _NothingWritten
+            deleted = (
+                await EvidenceFile.delete()
+                .where((EvidenceFile.id == evidence_id) & _on_request_itself(request_id))
+                .returning(EvidenceFile.stored_name, EvidenceFile.thumb_name)
+            )
+            if not deleted:
+                raise _NothingWritten
+    except _NothingWritten:
+        return False
+    await store.delete([deleted[0]["stored_name"], deleted[0]["thumb_name"]])
+    return True
 
 
 _COLUMNS = (
@@ -261,12 +157,11 @@ _COLUMNS = (
 )
 
 
-async def evidence_for(request_id: int) -> list[dict[str, Any]]:
-    """Every file on a request, oldest first: id, request, event, message, kind, original_name,
-    stored_name, thumb_name, content_type, size, sha256, taken_at, uploaded_by, created_at."""
+async def draft_files(request_id: int) -> list[dict[str, Any]]:
+    """The files given with the request itself (not with an event or a message), oldest first."""
     rows: list[dict[str, Any]] = (
         await EvidenceFile.select(*_COLUMNS)
-        .where(EvidenceFile.request == request_id)
+        .where(_on_request_itself(request_id))
         .order_by(EvidenceFile.id)
     )
     return rows
@@ -288,35 +183,3 @@ async def stored_names(request_id: int) -> list[str]:
         EvidenceFile.request == request_id
     )
     return [name for row in rows for name in (row["stored_name"], row["thumb_name"]) if name]
-
-
-async def remove_stored_files(files_dir: Path, names: list[str]) -> None:
-    await anyio.to_thread.run_sync(_unlink, files_dir, names)
-
-
-async def delete_evidence(request_id: int, evidence_id: int, files_dir: Path) -> bool:
-    """Remove a file from a request while it is a draft; False if there is no such file or the
-    request is no longer a draft (submitted evidence is kept as a record)."""
-    request = (
-        await ReturnRequest.select(ReturnRequest.state)
-        .where(ReturnRequest.id == request_id)
-        .first()
-    )
-    if request is None or request["state"] != State.DRAFT:
-        return False
-    row = (
-        await EvidenceFile.select(EvidenceFile.stored_name, EvidenceFile.thumb_name)
-        .where((EvidenceFile.id == evidence_id) & (EvidenceFile.request == request_id))
-        .first()
-    )
-    if row is None:
-        return False
-    deleted = (
-        await EvidenceFile.delete()
-        .where((EvidenceFile.id == evidence_id) & (EvidenceFile.request == request_id))
-        .returning(EvidenceFile.id)
-    )
-    if not deleted:
-        return False
-    await remove_stored_files(files_dir, [row["stored_name"], row["thumb_name"]])
-    return True

@@ -1,11 +1,45 @@
-"""The outbox: work a committed change implies, written in the change's own transaction."""
+"""The outbox: work a committed change implies, written in the change's own transaction.
+
+A row is the truth about its work. It is handed to the queue (each hand-over is one attempt,
+under its own job id), done only when its job records completion, handed over again when a
+hand-over was lost (Redis emptied, a worker killed), retried with backoff when its job fails,
+and dead — kept, counted, retryable — after its last attempt.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from db.tables import GatewayMessage, OutboxRow
+
+MAX_ATTEMPTS = 8
+# wait before attempt n + 1 after attempt n failed: minutes first, then hours
+BACKOFF = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=15),
+    timedelta(hours=1),
+    timedelta(hours=3),
+    timedelta(hours=6),
+    timedelta(hours=12),
+)
+# a row handed over this long ago and neither done nor failed was lost on the way: hand it again
+HANDOVER_LEASE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Handover:
+    id: int
+    key: str
+    job: str
+    attempt: int  # 1 for the first hand-over
+
+    @property
+    def job_id(self) -> str:
+        """Unique per attempt: arq keeps a finished job's id for an hour and would refuse it."""
+        return f"{self.key}#{self.attempt}"
 
 
 async def add_to_outbox(*, key: str, job: str, payload: dict[str, Any], due_at: datetime) -> None:
@@ -15,19 +49,60 @@ async def add_to_outbox(*, key: str, job: str, payload: dict[str, Any], due_at: 
     )
 
 
+def _waiting() -> Any:
+    return OutboxRow.done_at.is_null() & OutboxRow.dead_at.is_null()
+
+
 async def due_rows(jobs: set[str], now: datetime, limit: int = 100) -> list[dict[str, Any]]:
-    """Rows not yet handed to the queue whose job a worker knows (others wait for theirs)."""
+    """Rows to hand over now: due, not done, not dead, and never handed over or handed over
+    so long ago that the hand-over was lost. Only jobs a worker knows (others wait)."""
+    lost = now - HANDOVER_LEASE
     return await (
-        OutboxRow.select(OutboxRow.id, OutboxRow.key, OutboxRow.job, OutboxRow.payload)
+        OutboxRow.select(OutboxRow.id, OutboxRow.key, OutboxRow.job, OutboxRow.attempts)
         .where(
-            OutboxRow.handed_over_at.is_null()
+            _waiting()
             & (OutboxRow.due_at <= now)
+            & (OutboxRow.handed_over_at.is_null() | (OutboxRow.handed_over_at < lost))
             & OutboxRow.job.is_in(list(jobs))
         )
+        .order_by(OutboxRow.due_at)
         .order_by(OutboxRow.id)
         .limit(limit)
-        .output(load_json=True)
     )
+
+
+async def begin_handover(row: dict[str, Any], now: datetime) -> Handover | None:
+    """Count the attempt before enqueueing it; None if another relay took the row meanwhile,
+    or if it was already handed over as often as it may be (then it is dead)."""
+    attempts = int(row["attempts"])
+    if attempts >= MAX_ATTEMPTS:
+        await _bury(row["key"], now, f"lost {attempts} times on the way to a worker")
+        return None
+    taken = (
+        await OutboxRow.update({OutboxRow.handed_over_at: now, OutboxRow.attempts: attempts + 1})
+        .where((OutboxRow.id == row["id"]) & (OutboxRow.attempts == attempts) & _waiting())
+        .returning(OutboxRow.id)
+    )
+    if not taken:
+        return None
+    return Handover(int(row["id"]), row["key"], row["job"], attempts + 1)
+
+
+async def undo_handover(handover: Handover) -> None:
+    """The queue refused the job (Redis down): the row waits for the next pass, attempt unspent."""
+    await OutboxRow.update(
+        {OutboxRow.handed_over_at: None, OutboxRow.attempts: handover.attempt - 1}
+    ).where((OutboxRow.id == handover.id) & (OutboxRow.attempts == handover.attempt))
+
+
+async def reopen_handovers() -> int:
+    """The queue lost what it held: every row handed over and not done waits to go again."""
+    reopened = (
+        await OutboxRow.update({OutboxRow.handed_over_at: None})
+        .where(_waiting() & OutboxRow.handed_over_at.is_not_null())
+        .returning(OutboxRow.id)
+    )
+    return len(reopened)
 
 
 async def payload_of(key: str) -> dict[str, Any] | None:
@@ -40,8 +115,90 @@ async def payload_of(key: str) -> dict[str, Any] | None:
     return dict(row["payload"]) if row else None
 
 
-async def mark_handed_over(row_id: int, now: datetime) -> None:
-    await OutboxRow.update({OutboxRow.handed_over_at: now}).where(OutboxRow.id == row_id)
+async def replace_payload(key: str, payload: dict[str, Any]) -> None:
+    """E.g. drop a sign-in code from the row once it is sent."""
+    await OutboxRow.update({OutboxRow.payload: payload}).where(OutboxRow.key == key)
+
+
+async def mark_done(key: str, now: datetime) -> None:
+    await OutboxRow.update({OutboxRow.done_at: now, OutboxRow.last_error: ""}).where(
+        (OutboxRow.key == key) & OutboxRow.done_at.is_null()
+    )
+
+
+async def mark_failed(key: str, error: str, now: datetime) -> bool:
+    """An attempt failed: retry after the backoff, or bury the row after its last attempt.
+    Returns whether it is dead now."""
+    row = await OutboxRow.select(OutboxRow.attempts).where(OutboxRow.key == key).first()
+    if row is None:
+        return False
+    attempts = int(row["attempts"])
+    if attempts >= MAX_ATTEMPTS:
+        await _bury(key, now, error)
+        return True
+    wait = BACKOFF[min(max(attempts, 1), len(BACKOFF)) - 1]
+    await OutboxRow.update(
+        {
+            OutboxRow.due_at: now + wait,
+            OutboxRow.handed_over_at: None,
+            OutboxRow.last_error: error[:2000],
+        }
+    ).where((OutboxRow.key == key) & _waiting())
+    return False
+
+
+async def _bury(key: str, now: datetime, error: str) -> None:
+    await OutboxRow.update({OutboxRow.dead_at: now, OutboxRow.last_error: error[:2000]}).where(
+        (OutboxRow.key == key) & _waiting()
+    )
+
+
+@dataclass(frozen=True)
+class OutboxHealth:
+    waiting: int  # not yet done
+    overdue: int  # waiting, and due more than HANDOVER_LEASE ago
+    dead: int
+
+
+async def outbox_health(now: datetime) -> OutboxHealth:
+    waiting = await OutboxRow.count().where(_waiting())
+    overdue = await OutboxRow.count().where(_waiting() & (OutboxRow.due_at < now - HANDOVER_LEASE))
+    dead = await OutboxRow.count().where(OutboxRow.dead_at.is_not_null())
+    return OutboxHealth(waiting, overdue, dead)
+
+
+async def dead_rows(limit: int = 100) -> list[dict[str, Any]]:
+    return await (
+        OutboxRow.select(
+            OutboxRow.id,
+            OutboxRow.key,
+            OutboxRow.job,
+            OutboxRow.attempts,
+            OutboxRow.last_error,
+            OutboxRow.dead_at,
+            OutboxRow.created_at,
+        )
+        .where(OutboxRow.dead_at.is_not_null())
+        .order_by(OutboxRow.dead_at, ascending=False)
+        .limit(limit)
+    )
+
+
+async def retry_dead(key: str, now: datetime) -> bool:
+    """Give a dead row a fresh set of attempts, from now."""
+    revived = (
+        await OutboxRow.update(
+            {
+                OutboxRow.dead_at: None,
+                OutboxRow.attempts: 0,
+                OutboxRow.due_at: now,
+                OutboxRow.handed_over_at: None,
+            }
+        )
+        .where((OutboxRow.key == key) & OutboxRow.dead_at.is_not_null())
+        .returning(OutboxRow.id)
+    )
+    return bool(revived)
 
 
 async def dev_outbox_messages(limit: int = 50) -> list[dict[str, Any]]:

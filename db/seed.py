@@ -13,8 +13,8 @@ from typing import Any
 from piccolo.table import Table
 
 from db.passwords import hash_password
-from db.returns import ensure_policy
-from db.tables import Merchant, Order, OrderItem, Product, ProductCategory, StaffUser
+from db.policies import ensure_policy
+from db.tables import Merchant, Order, OrderItem, Outlet, Product, ProductCategory, StaffUser
 
 
 @dataclass(frozen=True)
@@ -129,9 +129,28 @@ async def _insert_missing(table: type[Table], key: Any, value: Any, row: Table) 
     return int(inserted[0]["id"])
 
 
+DEMO_OUTLET = ("SH-MH-01", "闵行服务网点", "outlet", "上海市闵行区申富路 88 号")
+
+
 async def seed_demo(now: datetime | None = None) -> None:
     now = now or datetime.now(UTC)
     await ensure_policy()
+    code, name, kind, address = DEMO_OUTLET
+    outlet_id = await _insert_missing(
+        Outlet, Outlet.code, code, Outlet(code=code, name=name, kind=kind, address=address)
+    )
+    products = await _seed_catalog()
+    for phone, name, mid, orders in _MERCHANTS:
+        merchant_id = await _insert_missing(
+            Merchant, Merchant.phone, phone, Merchant(phone=phone, name=name, mid=mid)
+        )
+        for order in orders:
+            await _seed_order(merchant_id, order, products, now)
+    await _seed_staff(outlet_id)
+
+
+async def _seed_catalog() -> dict[str, tuple[int, int]]:
+    """Categories and products; SKU → (product id, price in fen)."""
     category_ids = {}
     for key, zh, en in _CATEGORIES:
         category_ids[key] = await _insert_missing(
@@ -142,56 +161,54 @@ async def seed_demo(now: datetime | None = None) -> None:
         )
     products = {}
     for sku, zh, en, category, has_serial, price in _PRODUCTS:
-        products[sku] = (
-            await _insert_missing(
-                Product,
-                Product.sku,
-                sku,
-                Product(
-                    sku=sku,
-                    name_zh=zh,
-                    name_en=en,
-                    category=category_ids[category],
-                    has_serial=has_serial,
-                    unit_price_fen=price,
-                ),
-            ),
-            price,
+        product = Product(
+            sku=sku,
+            name_zh=zh,
+            name_en=en,
+            category=category_ids[category],
+            has_serial=has_serial,
+            unit_price_fen=price,
         )
-    for phone, name, mid, orders in _MERCHANTS:
-        merchant_id = await _insert_missing(
-            Merchant, Merchant.phone, phone, Merchant(phone=phone, name=name, mid=mid)
+        products[sku] = (await _insert_missing(Product, Product.sku, sku, product), price)
+    return products
+
+
+async def _seed_order(
+    merchant_id: int, order: Any, products: dict[str, tuple[int, int]], now: datetime
+) -> None:
+    order_no, days_ago, invoice, lines = order
+    if await Order.exists().where(Order.order_no == order_no):
+        return
+    completed = now - timedelta(days=days_ago)
+    paid = sum(products[sku][1] * qty for sku, qty, *_ in lines)
+    order_id = (
+        await Order.insert(
+            Order(
+                order_no=order_no,
+                merchant=merchant_id,
+                completed_at=completed,
+                delivered_at=completed - timedelta(days=1),
+                paid_total_fen=paid,
+                invoice_issued=invoice,
+            )
+        ).returning(Order.id)
+    )[0]["id"]
+    for sku, qty, serial, tid, activated, bound in lines:
+        await OrderItem.insert(
+            OrderItem(
+                order=order_id,
+                product=products[sku][0],
+                quantity=qty,
+                unit_price_fen=products[sku][1],
+                serial_number=serial,
+                tid=tid,
+                activated=activated,
+                bound=bound,
+            )
         )
-        for order_no, days_ago, invoice, lines in orders:
-            if await Order.exists().where(Order.order_no == order_no):
-                continue
-            completed = now - timedelta(days=days_ago)
-            paid = sum(products[sku][1] * qty for sku, qty, *_ in lines)
-            order_id = (
-                await Order.insert(
-                    Order(
-                        order_no=order_no,
-                        merchant=merchant_id,
-                        completed_at=completed,
-                        delivered_at=completed - timedelta(days=1),
-                        paid_total_fen=paid,
-                        invoice_issued=invoice,
-                    )
-                ).returning(Order.id)
-            )[0]["id"]
-            for sku, qty, serial, tid, activated, bound in lines:
-                await OrderItem.insert(
-                    OrderItem(
-                        order=order_id,
-                        product=products[sku][0],
-                        quantity=qty,
-                        unit_price_fen=products[sku][1],
-                        serial_number=serial,
-                        tid=tid,
-                        activated=activated,
-                        bound=bound,
-                    )
-                )
+
+
+async def _seed_staff(outlet_id: int) -> None:
     for staff in DEMO_STAFF:
         if not await StaffUser.exists().where(StaffUser.username == staff.username):
             await StaffUser.insert(
@@ -200,5 +217,6 @@ async def seed_demo(now: datetime | None = None) -> None:
                     display_name=staff.display_name,
                     role=staff.role,
                     password_hash=hash_password(staff.password),
+                    outlet=outlet_id if staff.role == "counter" else None,
                 )
             )

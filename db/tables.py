@@ -78,6 +78,17 @@ class PolicyVersion(Table):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class Outlet(Table):
+    """A service outlet (服务网点) or partner shop (合作商户) whose counter registers returns."""
+
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    code = Varchar(length=20, unique=True)
+    name = Varchar(length=200)
+    kind = Varchar(length=20, default="outlet")  # "outlet" or "partner_shop"
+    address = Text(default="")
+    active = Boolean(default=True)
+
+
 class StaffUser(Table):
     id: Serial  # the primary key Piccolo adds; declared for type checkers
     username = Varchar(length=60, unique=True)
@@ -85,6 +96,8 @@ class StaffUser(Table):
     role = Varchar(length=20)  # domain.lifecycle.Role value
     password_hash = Varchar(length=200)
     active = Boolean(default=True)
+    # counter staff serve one outlet; everyone else has none
+    outlet = ForeignKey(references=Outlet, null=True, default=None, on_delete=OnDelete.restrict)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -119,7 +132,13 @@ class ReturnRequest(Table):
     contact_phone = Varchar(length=20, default="")
     policy_version = Integer()
     draft_step = Integer(default=1)  # the return form's step to resume at
+    # Unused: idempotency keys live in IdempotencyRecord, scoped per client. The column stays
+    # (always NULL) because SQLite cannot drop a column that carries a UNIQUE constraint.
     idempotency_key = Varchar(length=64, null=True, default=None, unique=True)
+    outlet = ForeignKey(references=Outlet, null=True, default=None, on_delete=OnDelete.restrict)
+    partner_client = ForeignKey(
+        references=PartnerClient, null=True, default=None, on_delete=OnDelete.restrict
+    )
     # decided fields (domain.lifecycle.Changes)
     fee_payer = Varchar(length=10, null=True, default=None)
     submitted_at = Timestamptz(null=True, default=None)
@@ -131,9 +150,12 @@ class ReturnRequest(Table):
     rejected_at = Timestamptz(null=True, default=None)
     appeal_deadline = Timestamptz(null=True, default=None)
     appeal_of = Varchar(length=12, null=True, default=None)
+    appealed_at = Timestamptz(null=True, default=None)
+    appeal_due_at = Timestamptz(null=True, default=None)
     decided_by = Varchar(length=40, null=True, default=None)
     appealed = Varchar(length=40, default="")  # comma-separated AppealOf values
     inspection_failed_final = Boolean(default=False)
+    outcome_accepted = Boolean(default=False)
     refund_amount_fen = BigInt(null=True, default=None)
     refund_due_by = Timestamptz(null=True, default=None)
     refunded_at = Timestamptz(null=True, default=None)
@@ -144,8 +166,35 @@ class ReturnRequest(Table):
     shipping_advanced_fen = BigInt(default=0)
     risk_score = Integer(default=0)
     risk_findings = JSON(default=[])
+    # the deadline of the queue the request waits in (domain.lifecycle.queue_deadline); with
+    # state and id it makes the index every staff queue is ordered and keyset-paged by
+    due_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class SerialClaim(Table):
+    """A unit's serial number held by the one live (or completed) return of it. The unique
+    column is the rule: the database refuses a second claim, whatever raced to make it."""
+
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    serial_number = Varchar(length=64, unique=True)
+    request = ForeignKey(references=ReturnRequest, on_delete=OnDelete.cascade, index=True)
+    claimed_at = Timestamptz()
+
+
+class IdempotencyRecord(Table):
+    """The first answer to a (client, key) pair, so a retried create returns it instead of
+    creating twice. Unique per client (an index in the migration): partners' keys never collide."""
+
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    client = Varchar(length=60)  # actor id: "merchant:3", "partner:7"
+    key = Varchar(length=64)
+    request = ForeignKey(
+        references=ReturnRequest, null=True, default=None, on_delete=OnDelete.cascade
+    )
+    response = JSON(default={})
+    created_at = Timestamptz(default=TimestamptzNow())
 
 
 class ReturnItem(Table):
@@ -218,6 +267,24 @@ class EvidenceFile(Table):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class StagedFile(Table):
+    """A file uploaded with a form (an answer, an appeal, a message) and not yet attached: the
+    action attaches it inside its own transaction, or it is purged later."""
+
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    request = ForeignKey(references=ReturnRequest, on_delete=OnDelete.cascade, index=True)
+    uploaded_by = Varchar(length=40)  # only this actor may attach it
+    kind = Varchar(length=10)
+    original_name = Varchar(length=255)
+    stored_name = Varchar(length=80, unique=True)
+    thumb_name = Varchar(length=80, default="")
+    content_type = Varchar(length=40)
+    size = BigInt()
+    sha256 = Varchar(length=64)
+    taken_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 class Notification(Table):
     """An in-app notification; its text is rendered from `kind` + `params` in the reader's language."""
 
@@ -233,25 +300,35 @@ class Notification(Table):
 
 
 class OutboxRow(Table, tablename="outbox"):
-    """Work a committed change implies, waiting to be handed to the queue by the relay."""
+    """Work a committed change implies. The row is the truth: it is done only when its job
+    records completion, and dead (kept, countable, retryable) after its last try."""
 
     id: Serial  # the primary key Piccolo adds; declared for type checkers
-    key = Varchar(length=160, unique=True)  # business identity, also the arq job id
+    key = Varchar(length=160, unique=True)  # business identity; the job id is key + attempt
     job = Varchar(length=60, index=True)
     payload = JSON(default={})
-    due_at = Timestamptz(index=True)
+    due_at = Timestamptz(index=True)  # when it may be (re)tried
     handed_over_at = Timestamptz(null=True, default=None, index=True)
+    attempts = Integer(default=0)
+    last_error = Text(default="")
+    done_at = Timestamptz(null=True, default=None)
+    dead_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
-class JobRecord(Table):
-    """A job's effect, recorded once: a second run with the same key finds it and does nothing."""
+class JobClaim(Table):
+    """Who runs a job now, and whether it is done: claimed before the work (a lease), completed
+    after it, so two workers with the same key never both do it."""
 
     id: Serial  # the primary key Piccolo adds; declared for type checkers
     key = Varchar(length=160, unique=True)
     job = Varchar(length=60)
+    status = Varchar(length=10, default="running")  # "running" or "done"
+    lease_until = Timestamptz()
+    claimed_by = Varchar(length=80, default="")
     result = Text(default="")
-    done_at = Timestamptz()
+    started_at = Timestamptz()
+    finished_at = Timestamptz(null=True, default=None)
 
 
 class GatewayMessage(Table):
@@ -265,6 +342,7 @@ class GatewayMessage(Table):
     gateway = Varchar(length=20)  # "dev_outbox", "smtp", "http_sms"
     status = Varchar(length=10)  # "sent" or "failed"
     error = Text(default="")
+    response = Text(default="")  # what the provider answered (its message id, its refusal)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -275,16 +353,20 @@ TABLES: tuple[type[Table], ...] = (
     Order,
     OrderItem,
     PolicyVersion,
+    Outlet,
     StaffUser,
     PartnerClient,
     ReturnRequest,
+    SerialClaim,
+    IdempotencyRecord,
     ReturnItem,
     Event,
     SideCase,
     Message,
     EvidenceFile,
+    StagedFile,
     Notification,
     OutboxRow,
-    JobRecord,
+    JobClaim,
     GatewayMessage,
 )

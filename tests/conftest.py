@@ -39,11 +39,11 @@ def pytest_configure(config: pytest.Config) -> None:
         _state["pg_admin_url"] = url
         _state["pg_database"] = name
         os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + name))
-        # The in-process test client serves the app on its own event loop; pooled asyncpg
-        # connections cannot cross loops. The browser tests' server runs with a pool.
-        os.environ["DATABASE_POOL_SIZE"] = "0"
     else:
         os.environ["DATABASE_URL"] = f"sqlite:///{_TMP / 'returndesk.sqlite3'}"
+    # The in-process test client serves the app on its own event loop; pooled connections
+    # cannot cross loops. The browser tests' server runs with a pool.
+    os.environ["DATABASE_POOL_SIZE"] = "0"
     if os.environ.get("REDIS_URL"):
         # A database of its own on the shared server; flushed between tests.
         parts = urlsplit(os.environ["REDIS_URL"])

@@ -1,4 +1,5 @@
-"""The Litestar application: `create_app(settings)` wires routes, security, language and lifespan."""
+"""The Litestar application: `create_app(settings)` wires the database, routes, security,
+language and lifespan, top to bottom."""
 
 from __future__ import annotations
 
@@ -9,33 +10,42 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader
+from litestar.enums import ScopeType
 from litestar.static_files import create_static_files_router
+from litestar.types import Receive, Scope, Send
 from redis.asyncio import Redis
 
-from db.engine import close_database, open_database
+from db.engine import bind_database, close_database, open_database
+from db.files import LocalFileStore
 from settings import PROJECT_ROOT, Settings
-from web import i18n, merchant_home, request_page, returns_form
+from web import i18n, merchant, public
+from web.auth import SignInRequired, sign_in_required_handler
+from web.csrf import csrf_middleware_factory
 from web.dev_outbox import dev_outbox
 from web.errors import EXCEPTION_HANDLERS
-from web.merchant_signin import (
-    SignInRequired,
-    attach_merchant,
-    code_form,
-    code_submit,
-    login_form,
-    login_submit,
-    logout,
-    sign_in_required_handler,
-)
-from web.public import health, switch_language
 from web.rendering import build_environment
-from web.security import locale_middleware, security_headers_middleware
+from web.security import head_as_get, locale_middleware, with_security_headers
+from web.uploads import FORM_BODY_LIMIT
+
+
+class ReturnDeskApp(Litestar):
+    """Litestar with two promises kept outside its router, so they hold for every response —
+    the router's own 404 and 405, a CSRF 403, a 413, a 500 and static files alike: the security
+    headers, and HEAD answered wherever GET is."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
+        if scope["type"] == ScopeType.HTTP:
+            send = with_security_headers(send)
+            if scope["method"] == "HEAD":
+                scope = {**scope, "method": "GET"}
+                send = head_as_get(send)
+        await super().__call__(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    bind_database(settings.database_url, settings.database_pool_size)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -47,20 +57,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await app.state.redis.aclose()
             await close_database()
 
-    pages: list[Any] = [
-        switch_language,
-        health,
-        login_form,
-        login_submit,
-        code_form,
-        code_submit,
-        logout,
-    ]
-    pages += [*merchant_home.ROUTES, *returns_form.ROUTES, *request_page.ROUTES]
+    pages: list[Any] = [*public.ROUTES, *merchant.ROUTES]
     if settings.debug:
         pages.append(dev_outbox)  # never routed in production
 
-    app = Litestar(
+    app = ReturnDeskApp(
         route_handlers=[
             *pages,
             create_static_files_router(
@@ -72,26 +73,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ],
         middleware=[
-            security_headers_middleware,
             locale_middleware,
+            csrf_middleware_factory(settings.secret_key, secure_cookie=not settings.debug),
         ],
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_name="csrftoken",
-            cookie_httponly=False,  # htmx reads nothing from it; the token is in the page
-            cookie_samesite="lax",
-            cookie_secure=not settings.debug,
-            exclude=["/api/"],  # the partner API authenticates with keys, not cookies
-        ),
         # merchants are often on slow 4G: pages, CSS and htmx go out gzipped
         compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6),
         exception_handlers={**EXCEPTION_HANDLERS, SignInRequired: sign_in_required_handler},
-        before_request=attach_merchant,
         lifespan=[lifespan],
+        # a form without files needs far less; upload routes raise it for themselves
+        request_max_body_size=FORM_BODY_LIMIT,
         debug=False,
         openapi_config=None,
     )
     app.state.settings = settings
+    app.state.files = LocalFileStore(settings.files_dir)
     app.state.jinja = build_environment()
     i18n.set_display_timezone(settings.timezone)
     if settings.debug:

@@ -1,14 +1,20 @@
-"""Errors as the user sees them: a page in their language (or JSON for the API), never a traceback."""
+"""Errors as the user sees them: a page in their language (or JSON for the API), never a
+traceback. Bad input is a 4xx that changes nothing; a database or queue that does not answer is
+a 503 that says what was typed is kept."""
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
+import asyncpg
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from db.returns import Conflict, NotFound
+from db.errors import Conflict, NotFound
 from domain.text import N_
 from web.i18n import gettext as _
 from web.rendering import render
@@ -22,14 +28,37 @@ _TITLES = {
     404: N_("We could not find this page"),
     405: N_("This page cannot be used that way"),
     409: N_("Someone else changed this meanwhile"),
+    413: N_("What you sent is too large"),
     429: N_("Too many attempts"),
     500: N_("Something went wrong on our side"),
+    503: N_("ReturnDesk is briefly unavailable"),
 }
 
+# a database or Redis that does not answer (down, restarting, read-only, locked for too long)
+_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    ConnectionError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.ReadOnlySQLTransactionError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+_SQLITE_UNAVAILABLE = ("readonly", "locked", "unable to open", "disk i/o", "disk is full")
 
-def _respond(request: Request[Any, Any, Any], status_code: int, detail: str = "") -> Response[Any]:
-    # A path no route matches never passes through the route middleware: set language and
-    # security headers here too.
+# where an htmx request's 503 goes: an alert above the form, which stays as it was typed
+SERVICE_ALERT = "#service-alert"
+
+
+def _respond(
+    request: Request[Any, Any, Any],
+    status_code: int,
+    detail: str = "",
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
+    # A path no route matches never passes through the route middleware: set the language here.
     apply_locale(request.scope)
     title = _(_TITLES.get(status_code, _TITLES[500]))
     if request.url.path.startswith("/api/"):
@@ -37,19 +66,37 @@ def _respond(request: Request[Any, Any, Any], status_code: int, detail: str = ""
             content={"status_code": status_code, "detail": detail or title},
             status_code=status_code,
             media_type=MediaType.JSON,
+            headers=headers,
         )
-    return render(request, "errors/error.html", status_code=status_code, title=title, detail=detail)
+    return render(
+        request,
+        "errors/error.html",
+        status_code=status_code,
+        title=title,
+        detail=detail,
+        headers=headers,
+    )
 
 
 def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code if exc.status_code in _TITLES else 500
     if status == 500:
         log.error("server error on %s %s: %s", request.method, request.url.path, exc.detail)
-    # A CSRF failure is a 403 whose detail is technical: say what the person can do instead.
     detail = ""
+    # A CSRF failure is a 403 whose detail is technical: say what the person can do instead.
     if status == 403 and "CSRF" in (exc.detail or ""):
         detail = _("The form had expired. Please go back, reload the page and try again.")
+    elif status == 413:
+        detail = _(
+            "Files can be up to 10 MB each, at most 10 at a time. Please go back and choose fewer or smaller files."
+        )
     return _respond(request, status, detail)
+
+
+def bad_input_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A body or header that is not what a browser sends (bytes that are not UTF-8...)."""
+    log.info("bad input on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return _respond(request, 400)
 
 
 def not_found_handler(request: Request[Any, Any, Any], exc: NotFound) -> Response[Any]:
@@ -60,7 +107,33 @@ def conflict_handler(request: Request[Any, Any, Any], exc: Conflict) -> Response
     return _respond(request, 409)
 
 
+def unavailable(exc: BaseException) -> bool:
+    if isinstance(exc, _UNAVAILABLE):
+        return True
+    if isinstance(exc, sqlite3.OperationalError):
+        return any(words in str(exc).lower() for words in _SQLITE_UNAVAILABLE)
+    return isinstance(exc, OSError)
+
+
+def unavailable_response(request: Request[Any, Any, Any]) -> Response[Any]:
+    """503: what was typed is kept — htmx leaves the form in place and shows the words above it;
+    without script the browser's Back brings the form back as it was filled in."""
+    log.warning("service unavailable on %s %s", request.method, request.url.path)
+    headers = {"Retry-After": "10", "Cache-Control": "no-store"}
+    if request.headers.get("hx-request") == "true":
+        apply_locale(request.scope)
+        headers |= {"HX-Retarget": SERVICE_ALERT, "HX-Reswap": "innerHTML"}
+        return render(
+            request, "errors/unavailable.html", block="alert", status_code=503, headers=headers
+        )
+    return _respond(request, 503, headers=headers)
+
+
 def server_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if unavailable(exc):
+        return unavailable_response(request)
+    if isinstance(exc, UnicodeError):
+        return bad_input_handler(request, exc)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _respond(request, 500)
 
@@ -69,5 +142,6 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     HTTPException: http_exception_handler,
     NotFound: not_found_handler,
     Conflict: conflict_handler,
+    UnicodeError: bad_input_handler,
     Exception: server_error_handler,
 }

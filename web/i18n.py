@@ -4,29 +4,14 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
-from functools import cache
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
-from babel.support import NullTranslations, Translations
-
-from domain.labels import STATE_LABELS
-from domain.money import Money
-from domain.terms import State
+import texts
 from domain.text import Text
-from settings import PROJECT_ROOT
+from texts import LOCALES, translations
 
-LOCALES = ("zh_CN", "en")  # the first is the default
 LANG_COOKIE = "lang"
 _current: ContextVar[str] = ContextVar("locale", default=LOCALES[0])
-_DATE_FORMATS = {"zh_CN": "M月d日 HH:mm", "en": "d MMM HH:mm"}
-_display_timezone = ZoneInfo("Asia/Shanghai")
-_DAY_FORMATS = {"zh_CN": "M月d日", "en": "d MMM"}
-
-
-@cache
-def translations(locale: str) -> NullTranslations:
-    return Translations.load(str(PROJECT_ROOT / "translations"), [locale], domain="messages")
+_display_timezone = "Asia/Shanghai"
 
 
 def choose_locale(cookie: str | None, accept_language: str | None) -> str:
@@ -65,16 +50,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def set_display_timezone(name: str) -> None:
     """The time zone pages show times in (TIMEZONE); set once when the app is created."""
     global _display_timezone
-    _display_timezone = ZoneInfo(name)
+    texts.zone(name)  # an unknown zone fails here, at start-up, not on a page
+    _display_timezone = name
 
 
 def format_when(value: datetime, *, with_time: bool = True) -> str:
-    """Dates that decide rights are shown with the hour they end, in the reader's time zone."""
-    locale = current_locale()
-    pattern = (_DATE_FORMATS if with_time else _DAY_FORMATS)[locale]
-    # a no-break space keeps "10 Dec 18:00" on one line in narrow places
-    text = format_datetime(value, pattern, tzinfo=_display_timezone, locale=locale)
-    return text.replace(" ", "\u00a0")
+    return texts.format_when(value, current_locale(), _display_timezone, with_time=with_time)
 
 
 def deadline(value: datetime, now: datetime | None = None, *, mine: bool = True) -> dict[str, str]:
@@ -104,18 +85,5 @@ def deadline(value: datetime, now: datetime | None = None, *, mine: bool = True)
 
 
 def render_text(text: Text) -> str:
-    """Translate a domain message and format its parameters for the reader."""
-    params: dict[str, object] = {}
-    for name, value in text.params.items():
-        if isinstance(value, datetime):
-            params[name] = format_when(value)
-        elif isinstance(value, Money):
-            params[name] = str(value)
-        elif isinstance(value, State):
-            params[name] = gettext(STATE_LABELS[value])
-        else:
-            params[name] = (
-                gettext(value) if isinstance(value, str) and name.endswith("_label") else value
-            )
-    message = gettext(text.msgid)
-    return message % params if params else message
+    """Translate a domain message and format its parameters for the reader of this page."""
+    return texts.render(text, current_locale(), _display_timezone)

@@ -8,12 +8,12 @@ from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import MediaType, Request, Response
-from litestar.utils.empty import value_or_default
-from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 
 from settings import PROJECT_ROOT
 from web import i18n
+from web.csrf import FIELD as CSRF_FIELD
+from web.csrf import csrf_token
 
 STATIC_VERSION_FILES: dict[str, str] = {}
 
@@ -58,8 +58,9 @@ def page_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
         "locale": locale,
         "current_path": request.url.path,
         "switch_lang_url": "/lang?" + urlencode({"to": other, "next": path}),
-        "merchant": getattr(request.state, "merchant", None),
-        "unread_count": getattr(request.state, "unread_count", 0),
+        # set by the merchant guard; pages without one (public, errors) show a signed-out header
+        "merchant": request.state.dict().get("merchant"),
+        "unread_count": request.state.dict().get("unread_count", 0),
     }
 
 
@@ -74,13 +75,13 @@ def render(
 ) -> Response[str]:
     """A page, or for an htmx request (not a boosted navigation) the named block of the same template."""
     env: Environment = request.app.state.jinja
-    token = value_or_default(ScopeState.from_scope(request.scope).csrf_token, "")
+    token = csrf_token(request.scope)
     full = {
         **page_context(request),
         "request": request,
         "csrf_token": token,
         "status_code": status_code,
-        "csrf_input": Markup('<input type="hidden" name="_csrf_token" value="%s">') % token,
+        "csrf_input": Markup('<input type="hidden" name="%s" value="%s">') % (CSRF_FIELD, token),
         **context,
     }
     compiled = env.get_template(template)

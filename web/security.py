@@ -34,23 +34,29 @@ SECURITY_HEADERS = {
 }
 
 
-def security_headers_middleware(app: ASGIApp) -> ASGIApp:
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await app(scope, receive, send)
-            return
+def with_security_headers(send: Send) -> Send:
+    """`send`, adding the headers to the start of every response that lacks them."""
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for name, value in SECURITY_HEADERS.items():
-                    if name not in headers:
-                        headers[name] = value
-            await send(message)
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableScopeHeaders.from_message(message)
+            for name, value in SECURITY_HEADERS.items():
+                if name not in headers:
+                    headers[name] = value
+        await send(message)
 
-        await app(scope, receive, send_with_headers)
+    return wrapped
 
-    return middleware
+
+def head_as_get(send: Send) -> Send:
+    """Answer HEAD like GET, without the body (the headers, Content-Length included, stay)."""
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return wrapped
 
 
 def apply_locale(scope: Scope) -> None:

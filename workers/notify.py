@@ -1,76 +1,64 @@
-"""Notification jobs: tell the merchant by SMS or e-mail what the in-app notification already says."""
+"""Notification jobs: tell the merchant by SMS or e-mail what the in-app notification says,
+and send sign-in codes while they are still worth having."""
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime
 from typing import Any
 
-from arq import Retry
+from db.crypto import open_code
+from db.deliveries import recipient_for_event
+from db.outbox import payload_of, replace_payload
+from workers.gateways import Gateway, Outgoing, deliver
+from workers.messages import masked_sign_in_code_text, notice_text, sign_in_code_text
+from workers.runner import run_once
 
-from db.outbox import payload_of
-from db.tables import Event, Merchant, OutboxRow, ReturnRequest
-from domain.notices import SIGN_IN_CODE_TEXT
-from workers.bookkeeping import once
-from workers.gateways import Gateway, GatewayError, deliver
-from workers.messages import notice_text, translate
+log = logging.getLogger("returndesk.notify")
 
 
 async def send_notification(ctx: dict[str, Any], key: str) -> str:
     gateway: Gateway = ctx["gateway"]
-    payload = await payload_of(key)
-    if payload is None:
-        return "no such work"
-    event = await Event.select(Event.request).where(Event.id == payload["event_id"]).first()
-    if event is None:
-        return "event gone"
-    request = (
-        await ReturnRequest.select(
-            ReturnRequest.rma, ReturnRequest.contact_phone, ReturnRequest.merchant
-        )
-        .where(ReturnRequest.id == event["request"])
-        .first()
-    )
-    if request is None:
-        return "request gone"
-    merchant = await Merchant.select().where(Merchant.id == request["merchant"]).first()
-    if merchant is None:
-        return "merchant gone"
-    channel = payload["channel"]
-    recipient = (
-        (request["contact_phone"] or merchant["phone"]) if channel == "sms" else merchant["email"]
-    )
-    if not recipient:
-        return "no address on file"
-    body = notice_text(payload["kind"], merchant["locale"], request["rma"] or "")
 
-    async def send() -> str:
-        await deliver(gateway, key=key, channel=channel, recipient=recipient, body=body)
-        return "sent"
+    async def work() -> str:
+        payload = await payload_of(key)
+        if payload is None:
+            return "no such work"
+        recipient = await recipient_for_event(int(payload["event_id"]))
+        if recipient is None:
+            return "request gone"
+        channel = payload["channel"]
+        address = recipient.phone if channel == "sms" else recipient.email
+        if not address:
+            return "no address on file"
+        body = notice_text(payload["kind"], recipient.locale, payload.get("params") or {})
+        return await deliver(gateway, Outgoing(key, channel, address, body, body))
 
-    try:
-        await once(key, "send_notification", send)
-    except GatewayError as error:
-        raise Retry(defer=ctx["job_try"] * 5) from error
-    return "sent"
+    return await run_once(ctx, key, "send_notification", work)
 
 
 async def send_sign_in_code(ctx: dict[str, Any], key: str) -> str:
-    """The one-time code goes out by SMS; afterwards the outbox row no longer holds it."""
+    """The code travels sealed; once sent (or too old to use) the row no longer holds it."""
     gateway: Gateway = ctx["gateway"]
-    payload = await payload_of(key) or {}
-    code = payload.get("code")
-    if not code:
-        return "already sent"
-    body = translate(SIGN_IN_CODE_TEXT, payload.get("locale", "zh_CN"), code=code)
 
-    async def send() -> str:
-        await deliver(gateway, key=key, channel="sms", recipient=payload["phone"], body=body)
-        return "sent"
+    async def work() -> str:
+        payload = await payload_of(key) or {}
+        sealed = payload.get("sealed_code")
+        if not sealed:
+            return "nothing to send"
+        phone, locale = payload["phone"], payload.get("locale", "zh_CN")
+        expires_at = datetime.fromisoformat(payload["expires_at"])
+        if datetime.now(UTC) >= expires_at:
+            # a code that arrives after it expired only confuses: drop it, say so in the log
+            log.warning("sign-in code %s dropped: expired before it could be sent", key)
+            await replace_payload(key, {"phone": phone, "expired": True})
+            return "dropped: expired"
+        code = open_code(ctx["secret_key"], sealed)
+        text = Outgoing(
+            key, "sms", phone, sign_in_code_text(code, locale), masked_sign_in_code_text(locale)
+        )
+        result = await deliver(gateway, text)
+        await replace_payload(key, {"phone": phone})
+        return result
 
-    try:
-        await once(key, "send_sign_in_code", send)
-    except GatewayError as error:
-        raise Retry(defer=ctx["job_try"] * 2) from error
-    await OutboxRow.update({OutboxRow.payload: {"phone": payload["phone"], "code": ""}}).where(
-        OutboxRow.key == key
-    )
-    return "sent"
+    return await run_once(ctx, key, "send_sign_in_code", work)

@@ -1,27 +1,56 @@
-"""The outbox relay: hands committed work to arq, keyed so that handing it twice queues it once."""
+"""The outbox relay: hands due outbox rows to arq, one pass at a time across every worker."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import UTC, datetime
 
 from arq.connections import ArqRedis
-from redis.exceptions import RedisError
+from redis.exceptions import LockError, RedisError
 
-from db.outbox import due_rows, mark_handed_over
+from db.outbox import begin_handover, due_rows, reopen_handovers, undo_handover
 
 log = logging.getLogger("returndesk.relay")
 
+RELAY_LOCK = "returndesk:relay"
+# Set once in Redis; missing means Redis lost its data (restarted empty, flushed) and with it
+# every job it held: the rows handed over and not done are handed over again at once.
+QUEUE_MARKER = "returndesk:queue-kept"
+
 
 async def relay_once(redis: ArqRedis, jobs: set[str]) -> int:
-    """One pass: enqueue due rows, oldest first. If Redis fails, the rest wait for the next pass."""
+    """One pass: enqueue due rows, oldest first; 0 if another worker's pass is running."""
+    # N workers would otherwise read the outbox N times a tick and race for the same rows
+    lock = redis.lock(RELAY_LOCK, timeout=30, blocking=False)
+    if not await lock.acquire():
+        return 0
+    try:
+        if await redis.set(QUEUE_MARKER, datetime.now(UTC).isoformat(), nx=True):
+            reopened = await reopen_handovers()
+            if reopened:
+                log.warning("the queue lost its jobs; %d outbox rows handed over again", reopened)
+        return await _hand_over(redis, jobs)
+    finally:
+        # the pass may have outlived the lock's timeout, and another pass begun
+        with contextlib.suppress(LockError):
+            await lock.release()
+
+
+async def _hand_over(redis: ArqRedis, jobs: set[str]) -> int:
     handed = 0
     for row in await due_rows(jobs, datetime.now(UTC)):
-        # The outbox key is the job id: arq refuses a second job with an id it still holds.
-        # Only the key travels (and shows in worker logs); the job reads its payload from the row.
-        await redis.enqueue_job(row["job"], row["key"], _job_id=row["key"])
-        await mark_handed_over(row["id"], datetime.now(UTC))
+        handover = await begin_handover(row, datetime.now(UTC))
+        if handover is None:
+            continue
+        # Only the key travels (and shows in worker logs); the job reads its payload from the
+        # row. The job id is per attempt, so a retry is never refused as a duplicate.
+        try:
+            await redis.enqueue_job(handover.job, handover.key, _job_id=handover.job_id)
+        except (RedisError, OSError):
+            await undo_handover(handover)
+            raise
         handed += 1
     return handed
 
@@ -34,6 +63,6 @@ async def relay_forever(redis: ArqRedis, jobs: set[str], interval: float = 0.2) 
             log.warning("queue unavailable, outbox rows wait: %s", error)
             await asyncio.sleep(2)
         except Exception:
-            log.exception("outbox relay pass failed")
+            log.exception("outbox relay pass failed; the rows wait for the next pass")
             await asyncio.sleep(2)
         await asyncio.sleep(interval)

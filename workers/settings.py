@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from typing import Any, ClassVar
 
 from arq.connections import RedisSettings
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError, TimeoutError
 
-from db.engine import close_database, open_database
-from settings import redis_url_from_env
+from db.engine import bind_database, close_database, open_database
+from settings import Settings, redis_url_from_env
 from workers.gateways import DevOutboxGateway
 from workers.notify import send_notification, send_sign_in_code
 from workers.relay import relay_forever
@@ -22,13 +24,27 @@ FUNCTIONS = [send_notification, send_sign_in_code]
 JOB_NAMES = {function.__name__ for function in FUNCTIONS}
 
 
+def redis_settings(url: str) -> RedisSettings:
+    """The worker rides out a Redis restart: every command retries with backoff until Redis
+    answers again (forever), and start-up waits for it instead of giving up after 5 s."""
+    settings = RedisSettings.from_dsn(url)
+    settings.retry = Retry(ExponentialBackoff(cap=5, base=0.1), retries=-1)
+    settings.retry_on_error = [ConnectionError, TimeoutError, OSError]
+    settings.conn_retries = 10_000
+    settings.conn_retry_delay = 1
+    return settings
+
+
 async def startup(ctx: dict[str, Any]) -> None:
+    settings = Settings.from_env()
+    bind_database(settings.database_url, settings.database_pool_size)
     await open_database()
     # The development outbox is the only gateway so far: SMTP and the HTTP SMS provider come
     # with the notification workers. Say so loudly rather than pretend messages leave.
-    if os.environ.get("DEBUG", "").lower() not in {"1", "true", "yes", "on"}:
+    if not settings.debug:
         log.warning("no SMS/e-mail provider is configured: messages stay in the dev outbox")
-    ctx["gateway"] = DevOutboxGateway()
+    ctx["secret_key"] = settings.secret_key
+    ctx.setdefault("gateway", DevOutboxGateway(show_codes=settings.debug))
     if ctx.get("relay", True):
         ctx["relay_task"] = asyncio.create_task(relay_forever(ctx["redis"], JOB_NAMES))
 
@@ -46,7 +62,9 @@ class WorkerSettings:
     functions: ClassVar[list[Any]] = FUNCTIONS
     on_startup = startup
     on_shutdown = shutdown
-    redis_settings = RedisSettings.from_dsn(redis_url_from_env())
-    max_tries = 5
+    redis_settings = redis_settings(redis_url_from_env())
+    # the outbox keeps the real count and backoff; these tries only cover a database that did
+    # not answer the job's own bookkeeping (see workers.runner)
+    max_tries = 20
     poll_delay = 0.1
     max_jobs = 20

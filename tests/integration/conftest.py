@@ -10,7 +10,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
-from db.engine import close_database, open_database, run_migrations
+from db.engine import bind_database, close_database, open_database, run_migrations
+from db.policies import forget_cached_versions
 from db.tables import TABLES
 from settings import Settings
 from web.app import create_app
@@ -18,6 +19,10 @@ from web.app import create_app
 
 @pytest.fixture(scope="session", autouse=True)
 async def database() -> AsyncIterator[None]:
+    # The in-process client serves the app on its own event loop, and pooled connections
+    # belong to the loop that opened them: tests open one per query (pool size 0).
+    settings = Settings.from_env()
+    bind_database(settings.database_url, 0)
     await open_database()
     await run_migrations()
     yield
@@ -29,6 +34,7 @@ async def clean_state(database: None) -> AsyncIterator[None]:
     """Every test starts from empty tables and an empty Redis database."""
     for table in reversed(TABLES):
         await table.delete(force=True)
+    forget_cached_versions()
     redis = Redis.from_url(os.environ["REDIS_URL"])
     await redis.flushdb()
     await redis.aclose()
@@ -37,7 +43,7 @@ async def clean_state(database: None) -> AsyncIterator[None]:
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings.from_env()
+    return Settings.from_env()  # DATABASE_POOL_SIZE=0 (tests/conftest.py): see `database`
 
 
 @pytest.fixture

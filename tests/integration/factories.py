@@ -6,7 +6,7 @@ import itertools
 from datetime import datetime, timedelta
 from typing import Any
 
-from db.returns import ensure_policy
+from db.policies import ensure_policy
 from db.tables import (
     EvidenceFile,
     Merchant,
@@ -143,7 +143,7 @@ async def draft(
                 request=request_id,
                 kind="image",
                 original_name=f"photo{i}.jpg",
-                stored_name=f"stored-{request_id}-{i}-{next(_counter)}",
+                stored_name=f"{request_id:016x}{next(_counter):016x}.jpg",
                 content_type="image/jpeg",
                 size=1000,
                 sha256=f"{request_id:032d}{i:032d}",
@@ -167,6 +167,17 @@ async def sign_in(client: Any, merchant_id: int) -> None:
     finally:
         await redis.aclose()
     client.cookies.set(SESSION_COOKIE, token)
+
+
+async def submit(request_id: int, merchant_id: int, now: datetime) -> Any:
+    """The merchant submits their draft through the store (claims, RMA, outbox and all)."""
+    from db.returns import Applied, apply_action
+    from domain.lifecycle import Action, Actor, Command, Role
+
+    actor = Actor(Role.MERCHANT, f"merchant:{merchant_id}", merchant_id)
+    result = await apply_action(request_id, Command(Action.SUBMIT), actor, now)
+    assert isinstance(result, Applied), result
+    return result
 
 
 async def submitted(
@@ -196,9 +207,14 @@ async def staff_decides(
     name: str = "审核员 王芳",
     **command_fields: Any,
 ) -> Any:
-    """A staff decision through the same store the admin will use."""
+    """A staff decision through the same store the admin will use (a pass confirms every
+    inspection check unless the test says otherwise)."""
     from db.returns import Applied, apply_action
-    from domain.lifecycle import Actor, Command, Role
+    from domain.inspection import CHECKLIST
+    from domain.lifecycle import Action, Actor, Command, Role
+
+    if action is Action.INSPECT_PASS:
+        command_fields.setdefault("checklist", tuple(CHECKLIST))
 
     result = await apply_action(
         request_id,
@@ -211,11 +227,12 @@ async def staff_decides(
     return result
 
 
-async def csrf_token(client: Any, path: str) -> str:
-    """The CSRF token of the form on `path`, as the browser would post it back."""
+async def csrf_token(client: Any, path: str = "/") -> str:
+    """The CSRF token the page on `path` carries (every page has it for htmx; forms post it
+    back as a field), as the browser would send it. It is bound to the session cookie."""
     import re
 
     page = await client.get(path)
-    match = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+    match = re.search(r'"x-csrftoken": "([0-9a-f]+)"', page.text)
     assert match, f"{path} carries a CSRF token"
     return match.group(1)

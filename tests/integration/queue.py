@@ -20,7 +20,7 @@ async def run_burst_worker(queue: ArqRedis) -> None:
         burst=True,
         poll_delay=0,
         handle_signals=False,
-        ctx={"gateway": DevOutboxGateway()},
+        ctx={"gateway": DevOutboxGateway(), "secret_key": os.environ["SECRET_KEY"]},
     )
     await worker.main()
     await worker.close()

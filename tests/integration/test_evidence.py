@@ -8,17 +8,13 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from litestar.testing import AsyncTestClient
 from PIL import Image
 
-from db.evidence import (
-    EvidenceProblem,
-    delete_evidence,
-    evidence_for,
-    evidence_path,
-    store_evidence,
-)
+from db.evidence import PreparedFile, add_to_draft, draft_files, remove_from_draft
+from db.files import LocalFileStore
 from db.tables import EvidenceFile, ReturnRequest
 from settings import PROJECT_ROOT
 from tests.integration import factories
@@ -40,6 +36,15 @@ def photo(size: tuple[int, int] = (640, 480), *, gps: bool = True, fmt: str = "J
     out = BytesIO()
     image.save(out, fmt, exif=exif)
     return out.getvalue()
+
+
+def stored_path(client: Any, name: str) -> Path:
+    store: LocalFileStore = client.app.state.files
+    return store.directory / name
+
+
+def prepared(name: str = "a.jpg") -> PreparedFile:
+    return PreparedFile(name, "image", "image/jpeg", ".jpg", photo(), None, "0" * 64, None)
 
 
 @pytest.fixture
@@ -69,15 +74,14 @@ async def test_a_photo_is_stored_without_location_and_keeps_when_it_was_taken(
     assert response.status_code == 303
     assert response.headers["location"] == f"/returns/drafts/{draft_id}/step/3"
 
-    [row] = await evidence_for(draft_id)
+    [row] = await draft_files(draft_id)
     assert row["kind"] == "image" and row["content_type"] == "image/jpeg"
     assert row["original_name"] == "店里拍的.jpg"
     assert row["sha256"] == hashlib.sha256(original).hexdigest()
     taken = row["taken_at"] if row["taken_at"].tzinfo else row["taken_at"].replace(tzinfo=UTC)
     assert taken == datetime(2026, 11, 2, 6, 5, 9, tzinfo=UTC)  # 14:05:09 in Beijing
 
-    files_dir: Path = client.app.state.settings.files_dir
-    stored = evidence_path(files_dir, row["stored_name"])
+    stored = stored_path(client, row["stored_name"])
     assert not stored.is_relative_to(PROJECT_ROOT / "static")
     assert row["stored_name"] != "店里拍的.jpg"
     kept = Image.open(stored)
@@ -105,8 +109,8 @@ async def test_png_webp_and_heic_photos_are_accepted(
     draft_id, _ = await _start(client, merchant, now)
     response = await upload(client, draft_id, [(f"p.{fmt.lower()}", photo(fmt=fmt), "image/*")])
     assert response.status_code == 303
-    [row] = await evidence_for(draft_id)
-    stored = Image.open(evidence_path(client.app.state.settings.files_dir, row["stored_name"]))
+    [row] = await draft_files(draft_id)
+    stored = Image.open(stored_path(client, row["stored_name"]))
     assert stored.format == {"PNG": "PNG", "WEBP": "WEBP", "HEIF": "JPEG"}[fmt]
     assert not stored.getexif().get_ifd(0x8825)
     assert row["taken_at"] is not None
@@ -119,7 +123,7 @@ async def test_a_pdf_is_accepted_and_downloaded_as_an_attachment(
     pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
     response = await upload(client, draft_id, [("发票.pdf", pdf, "application/pdf")])
     assert response.status_code == 303
-    [row] = await evidence_for(draft_id)
+    [row] = await draft_files(draft_id)
     assert row["kind"] == "pdf" and row["thumb_name"] == ""
     served = await client.get(f"/files/{row['id']}/original")
     assert served.headers["content-type"] == "application/pdf"
@@ -157,7 +161,7 @@ async def test_a_file_over_10_mb_is_refused_by_name(
     )
     assert response.status_code == 422
     assert "“big.jpg” is larger than 10 MB" in response.text
-    assert [row["original_name"] for row in await evidence_for(draft_id)] == ["ok.jpg"]
+    assert [row["original_name"] for row in await draft_files(draft_id)] == ["ok.jpg"]
 
 
 async def test_the_eleventh_file_is_refused(client: Client, merchant: int, now: datetime) -> None:
@@ -175,17 +179,16 @@ async def test_the_eleventh_file_is_refused(client: Client, merchant: int, now: 
     assert 'type="file"' not in step3.text  # no room left: the picker says so instead
 
 
-async def test_store_evidence_refuses_past_the_limit_for_other_callers_too(
+async def test_the_store_refuses_an_eleventh_file_and_keeps_no_bytes_of_it(
     client: Client, merchant: int, now: datetime, tmp_path: Path
 ) -> None:
     draft_id, _ = await _start(client, merchant, now)
-    small = photo((16, 16), gps=False)
+    store = LocalFileStore(tmp_path)
     for i in range(10):
-        assert isinstance(
-            await store_evidence(draft_id, f"{i}.png", small, "merchant:1", tmp_path), int
-        )
-    refused = await store_evidence(draft_id, "x.jpg", small, "merchant:1", tmp_path)
-    assert isinstance(refused, EvidenceProblem) and refused.filename == "x.jpg"
+        assert isinstance(await add_to_draft(store, draft_id, merchant, prepared(f"{i}.jpg")), int)
+    assert await add_to_draft(store, draft_id, merchant, prepared("x.jpg")) is None
+    kept = [name async for name in anyio.Path(tmp_path).iterdir()]
+    assert len(kept) == 10  # the refused file's bytes went with it
 
 
 async def test_removing_a_file_while_the_request_is_a_draft(
@@ -193,13 +196,12 @@ async def test_removing_a_file_while_the_request_is_a_draft(
 ) -> None:
     draft_id, _ = await _start(client, merchant, now)
     await upload(client, draft_id, [("a.jpg", photo(), "image/jpeg")])
-    [row] = await evidence_for(draft_id)
-    files_dir = client.app.state.settings.files_dir
+    [row] = await draft_files(draft_id)
     response = await post(client, f"/returns/drafts/{draft_id}/evidence/{row['id']}/delete", {})
     assert response.status_code == 303
-    assert await evidence_for(draft_id) == []
-    assert not evidence_path(files_dir, row["stored_name"]).exists()
-    assert not evidence_path(files_dir, row["thumb_name"]).exists()
+    assert await draft_files(draft_id) == []
+    assert not stored_path(client, row["stored_name"]).exists()
+    assert not stored_path(client, row["thumb_name"]).exists()
 
 
 async def test_submitted_evidence_cannot_be_deleted(
@@ -207,13 +209,14 @@ async def test_submitted_evidence_cannot_be_deleted(
 ) -> None:
     order_id, items = await factories.order(merchant, now - timedelta(days=2))
     request_id = await factories.draft(merchant, order_id, items, evidence=0)
-    file_id = await store_evidence(request_id, "a.jpg", photo(), "merchant:1", tmp_path)
+    store = LocalFileStore(tmp_path)
+    file_id = await add_to_draft(store, request_id, merchant, prepared())
     assert isinstance(file_id, int)
     await ReturnRequest.update({ReturnRequest.state: "submitted"}).where(
         ReturnRequest.id == request_id
     )
-    assert await delete_evidence(request_id, file_id, tmp_path) is False
-    assert len(await evidence_for(request_id)) == 1
+    assert await remove_from_draft(store, request_id, merchant, file_id) is False
+    assert len(await draft_files(request_id)) == 1
 
 
 async def test_discarding_a_draft_deletes_its_files(
@@ -221,11 +224,10 @@ async def test_discarding_a_draft_deletes_its_files(
 ) -> None:
     draft_id, _ = await _start(client, merchant, now)
     await upload(client, draft_id, [("a.jpg", photo(), "image/jpeg")])
-    [row] = await evidence_for(draft_id)
-    files_dir = client.app.state.settings.files_dir
-    assert evidence_path(files_dir, row["stored_name"]).exists()
+    [row] = await draft_files(draft_id)
+    assert stored_path(client, row["stored_name"]).exists()
     await post(client, f"/returns/drafts/{draft_id}/discard", {})
-    assert not evidence_path(files_dir, row["stored_name"]).exists()
+    assert not stored_path(client, row["stored_name"]).exists()
     assert await EvidenceFile.count() == 0
 
 
@@ -234,7 +236,7 @@ async def test_another_merchant_gets_404_for_files_and_uploads(
 ) -> None:
     draft_id, _ = await _start(client, merchant, now)
     await upload(client, draft_id, [("a.jpg", photo(), "image/jpeg")])
-    [row] = await evidence_for(draft_id)
+    [row] = await draft_files(draft_id)
     intruder = await factories.merchant()
     await factories.sign_in(client, intruder)
     assert (await client.get(f"/files/{row['id']}/original")).status_code == 404
@@ -242,7 +244,7 @@ async def test_another_merchant_gets_404_for_files_and_uploads(
     assert (await upload(client, draft_id, [("b.jpg", photo(), "image/jpeg")])).status_code == 404
     removed = await post(client, f"/returns/drafts/{draft_id}/evidence/{row['id']}/delete", {})
     assert removed.status_code == 404
-    assert len(await evidence_for(draft_id)) == 1
+    assert len(await draft_files(draft_id)) == 1
 
 
 async def test_files_are_not_served_to_the_signed_out(
@@ -250,7 +252,7 @@ async def test_files_are_not_served_to_the_signed_out(
 ) -> None:
     draft_id, _ = await _start(client, merchant, now)
     await upload(client, draft_id, [("a.jpg", photo(), "image/jpeg")])
-    [row] = await evidence_for(draft_id)
+    [row] = await draft_files(draft_id)
     client.cookies.delete("rd_session")
     response = await client.get(f"/files/{row['id']}/original", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/login")

@@ -10,7 +10,7 @@ from arq.connections import ArqRedis, RedisSettings, create_pool
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from db.returns import Applied, apply_action
-from db.tables import GatewayMessage, JobRecord, OutboxRow
+from db.tables import GatewayMessage, JobClaim, OutboxRow
 from domain.lifecycle import Action, Actor, Command, Role
 from tests.integration import factories
 from tests.integration.queue import run_burst_worker
@@ -69,7 +69,7 @@ async def test_work_waits_while_the_queue_is_down_and_is_done_once_when_it_is_ba
         await run_burst_worker(queue)
         await send_notification({"gateway": DevOutboxGateway(), "job_try": 1}, sms_key)
         assert await GatewayMessage.count().where(GatewayMessage.key == sms_key) == 1
-        assert await JobRecord.count().where(JobRecord.key == sms_key) == 1
+        assert await JobClaim.count().where(JobClaim.key == sms_key) == 1
     finally:
         await queue.aclose()
 

@@ -18,9 +18,7 @@ Client = AsyncTestClient  # type: ignore[type-arg]
 
 async def token(client: Any) -> str:
     """The CSRF token a page carries (a JS-off browser posts it as a form field)."""
-    if "csrftoken" not in client.cookies:
-        await client.get("/")
-    return str(client.cookies["csrftoken"])
+    return await factories.csrf_token(client, "/")
 
 
 async def post(client: Any, path: str, data: dict[str, Any] | list[tuple[str, str]]) -> Any:
@@ -428,13 +426,14 @@ async def test_a_refused_submit_keeps_the_draft_and_says_why(
         merchant, now - timedelta(days=3), serials=("SN-A1",)
     )
     held = await factories.draft(merchant, other_order, other_items)
-    await ReturnRequest.update({ReturnRequest.state: "submitted"}).where(ReturnRequest.id == held)
     base = f"/returns/drafts/{draft_id}/step"
     await post(client, f"{base}/2", {"reason": "change_of_mind"})
     await post(client, f"{base}/4", {"resolution": "exchange", "contact_phone": "13812345678"})
+    # submitted from another tab after this draft passed step 1
+    submitted = await factories.submit(held, merchant, now)
     response = await post(client, f"{base}/5", {})
     assert response.status_code == 422
-    assert "Serial number SN-A1 is already on another return request." in response.text
+    assert f"Serial number SN-A1 is already on return request {submitted.rma}." in response.text
     assert "Changed my mind" in response.text
 
 

@@ -113,15 +113,50 @@ async def test_a_bad_number_is_explained_and_kept(client: AsyncTestClient) -> No
     assert 'value="12345"' in response.text
 
 
-async def test_an_unknown_number_gets_no_code(client: AsyncTestClient, deliver_outbox) -> None:  # type: ignore[no-untyped-def,type-arg]
-    token = await factories.csrf_token(client, "/login")
-    response = await client.post(
-        "/login", data={"phone": "13911112222", "next": "/", "_csrf_token": token}
-    )
-    assert response.status_code == 422
-    assert "未在 ReturnDesk 登记" in response.text
+async def test_login_answers_alike_for_a_registered_and_an_unknown_number(
+    client: AsyncTestClient, deliver_outbox
+) -> None:  # type: ignore[no-untyped-def,type-arg]
+    await factories.merchant(phone=PHONE)
+    answers = []
+    for phone in (PHONE, "13911112222"):
+        client.cookies.clear()
+        token = await factories.csrf_token(client, "/login")
+        response = await client.post(
+            "/login",
+            data={"phone": phone, "next": "/", "_csrf_token": token},
+            follow_redirects=False,
+        )
+        code_page = await client.get(response.headers["location"])
+        answers.append((response.status_code, code_page.status_code))
+        assert "如果" in code_page.text and "已在我们这里登记" in code_page.text
+        # a wrong code reads the same for both: nothing tells which numbers are merchants'
+        wrong = await client.post(
+            "/login/code",
+            data={
+                "code": "000000",
+                "next": "/",
+                "_csrf_token": await factories.csrf_token(client, "/login/code"),
+            },
+        )
+        assert wrong.status_code == 422 and "验证码不正确" in wrong.text
+    assert answers == [(303, 200), (303, 200)]
     await deliver_outbox()
-    assert await GatewayMessage.count() == 0
+    # only the registered number was sent a code
+    assert [m["recipient"] for m in await GatewayMessage.select()] == [PHONE]
+
+
+async def test_unknown_numbers_count_against_the_limits(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+    for attempt in range(6):
+        client.cookies.clear()
+        token = await factories.csrf_token(client, "/login")
+        response = await client.post(
+            "/login",
+            data={"phone": "13911112222", "next": "/", "_csrf_token": token},
+            follow_redirects=False,
+        )
+        expected = 303 if attempt < 5 else 422
+        assert response.status_code == expected, attempt
+    assert "获取验证码次数过多" in response.text
 
 
 async def test_the_session_id_changes_at_sign_in_and_dies_at_sign_out(

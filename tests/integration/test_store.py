@@ -9,6 +9,7 @@ import pytest
 
 from db.returns import Applied, Conflict, apply_action
 from db.tables import Event, Notification, OrderItem, OutboxRow, PolicyVersion, ReturnRequest
+from domain.inspection import CHECKLIST
 from domain.lifecycle import Action, Actor, Command, FeePayer, Refusal, Role, State
 from domain.policy import DEFAULT_POLICY
 from domain.rma import is_valid_rma
@@ -144,7 +145,7 @@ async def test_passing_inspection_unbinds_the_terminal_and_computes_the_refund(
         (Command(Action.SHIP, carrier="顺丰", tracking_number="SF1234567890"), None),
         (Command(Action.RECEIVE), Actor(Role.INSPECTOR, "staff:3")),
         (
-            Command(Action.INSPECT_PASS, confirmed_serials=("SN-A",)),
+            Command(Action.INSPECT_PASS, confirmed_serials=("SN-A",), checklist=tuple(CHECKLIST)),
             Actor(Role.INSPECTOR, "staff:3"),
         ),
     ]

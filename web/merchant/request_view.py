@@ -7,19 +7,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Request, Response
-from litestar.datastructures import FormMultiDict
 
-from db.merchants import MerchantAccount
-from db.returns import NotFound, load_snapshot
-from db.timeline import (
+from db.errors import NotFound
+from db.request_views import (
     RequestDetails,
+    RequestPage,
     TimelineEntry,
-    conversation,
-    last_message_id,
     merchant_request_id,
-    request_details,
-    side_cases,
-    timeline,
+    request_page,
 )
 from domain.labels import (
     EVENT_LABELS,
@@ -32,10 +27,14 @@ from domain.labels import (
     STATE_TONE,
     next_step,
 )
-from domain.lifecycle import Action, Actor, Role, allowed_actions
+from domain.lifecycle import Action, Role, allowed_actions
+from domain.limits import MAX_MESSAGE, MAX_SHORT
+from domain.policy import fee_payer_for
+from domain.return_form import fee_payer_notice
 from domain.rma import normalise_rma
 from domain.side_cases import SIDE_CASE_LABELS, SIDE_CASE_STATUS_LABELS, side_cases_offered
 from domain.text import N_
+from web.auth import current_merchant, merchant_actor
 from web.i18n import current_locale, render_text
 from web.i18n import gettext as _
 from web.rendering import render
@@ -48,6 +47,7 @@ _ACTION_FORMS = {
     Action.RESUBMIT: "answer",
     Action.SHIP: "ship",
     Action.APPEAL: "appeal",
+    Action.ACCEPT: "accept",
     Action.CANCEL: "cancel",
 }
 
@@ -63,17 +63,13 @@ ROLE_NAMES = {
 }
 
 
-def merchant_actor(merchant: MerchantAccount) -> Actor:
-    return Actor(Role.MERCHANT, f"merchant:{merchant.id}", merchant.id)
-
-
 async def own_request(request: Request[Any, Any, Any], rma: str) -> tuple[int, int]:
     """(id, version) of the signed-in merchant's request; NotFound (404) for anyone else's,
     an unknown RMA or a malformed one — the same answer, so nothing is learnt by guessing."""
-    canonical = normalise_rma(rma)
+    canonical = normalise_rma(rma[:40])
     found = None
     if canonical is not None:
-        found = await merchant_request_id(canonical, request.state.merchant.id)
+        found = await merchant_request_id(canonical, current_merchant(request).id)
     if found is None:
         raise NotFound(rma)
     return found
@@ -97,7 +93,7 @@ def fingerprint(version: int, last_message: int) -> str:
     return f"{version}.{last_message}"
 
 
-def _timeline_view(entries: list[TimelineEntry]) -> list[dict[str, Any]]:
+def _timeline_view(entries: tuple[TimelineEntry, ...]) -> list[dict[str, Any]]:
     return [
         {
             "what": _(EVENT_LABELS[entry.action]),
@@ -113,6 +109,15 @@ def _timeline_view(entries: list[TimelineEntry]) -> list[dict[str, Any]]:
     ]
 
 
+def shipping_words(details: RequestDetails) -> str:
+    """Who pays the return shipping: decided at approval, and before it the policy's rule —
+    the same words the form used (domain.return_form.fee_payer_notice)."""
+    snapshot = details.snapshot
+    if snapshot.fee_payer is not None:
+        return _(FEE_PAYER_LABELS[snapshot.fee_payer])
+    return _(fee_payer_notice(fee_payer_for(snapshot.policy, snapshot.reason)))
+
+
 def _details_view(details: RequestDetails) -> dict[str, Any]:
     zh = current_locale() == "zh_CN"
     method = REFUND_METHOD_LABELS.get(details.refund_method)
@@ -122,6 +127,7 @@ def _details_view(details: RequestDetails) -> dict[str, Any]:
             "method": refund_to,
             "last4": details.refund_account_last4,
         }
+    snapshot = details.snapshot
     return {
         "items": [
             {
@@ -131,11 +137,19 @@ def _details_view(details: RequestDetails) -> dict[str, Any]:
             }
             for item in details.items
         ],
-        "reason": _(REASON_LABELS[details.reason]) if details.reason else "",
-        "resolution": _(RESOLUTION_LABELS[details.resolution]),
+        "reason": _(REASON_LABELS[snapshot.reason]) if snapshot.reason else "",
+        "resolution": _(RESOLUTION_LABELS[snapshot.resolution]),
         "refund_to": refund_to,
-        "fee_payer": _(FEE_PAYER_LABELS[details.fee_payer]) if details.fee_payer else "",
+        "fee_payer": shipping_words(details),
     }
+
+
+def _next_step(page: RequestPage, now: datetime) -> dict[str, Any]:
+    step = next_step(page.snapshot)
+    due_name, due = next(
+        ((name, v) for name, v in step.params.items() if isinstance(v, datetime)), ("", None)
+    )
+    return {"step": render_text(step), "due": due, "due_is_mine": due_name in MERCHANT_DEADLINES}
 
 
 async def page_context(
@@ -147,50 +161,43 @@ async def page_context(
     notice: str = "",
 ) -> dict[str, Any]:
     """Everything the page and its live fragment show; actions come from domain/ alone."""
-    merchant = request.state.merchant
+    page = await request_page(request_id)
+    details, snapshot = page.details, page.snapshot
     now = datetime.now(UTC)
-    details = await request_details(request_id)
-    snapshot = await load_snapshot(request_id)
-    actor = merchant_actor(merchant)
+    actor = merchant_actor(current_merchant(request))
     actions = allowed_actions(snapshot, actor, now)
-    cases = await side_cases(request_id)
-    entries = await timeline(request_id)
-    step = next_step(snapshot)
-    due_name, due = next(
-        ((name, v) for name, v in step.params.items() if isinstance(v, datetime)), ("", None)
-    )
-    question = next((e.message for e in entries if e.action is Action.ASK_INFO), "")
+    question = next((e.message for e in page.timeline if e.action is Action.ASK_INFO), "")
     shown_forms = {"message"} | {_ACTION_FORMS[a] for a in actions if a in _ACTION_FORMS}
     return {
         "details": details,
+        "snapshot": snapshot,
         "view": _details_view(details),
         "rma": details.rma,
         "url": page_url(details.rma),
-        "snapshot": snapshot,
-        "state_label": _(STATE_LABELS[details.state]),
-        "tone": STATE_TONE[details.state],
-        "step": render_text(step),
-        "due": due,
-        "due_is_mine": due_name in MERCHANT_DEADLINES,
+        "state_label": _(STATE_LABELS[snapshot.state]),
+        "tone": STATE_TONE[snapshot.state],
+        **_next_step(page, now),
         "allowed": {action.value for action in actions},
         "question": question,
         "return_address": request.app.state.settings.return_address,
         "cases_offered": [
             (kind.value, _(SIDE_CASE_LABELS[kind]))
-            for kind in side_cases_offered(snapshot, actor, [c.record for c in cases])
+            for kind in side_cases_offered(snapshot, actor, [c.record for c in page.side_cases])
         ],
-        "cases": cases,
+        "cases": page.side_cases,
         "case_labels": SIDE_CASE_LABELS,
         "case_status_labels": SIDE_CASE_STATUS_LABELS,
-        "timeline": _timeline_view(entries),
-        "thread": await conversation(request_id),
+        "timeline": _timeline_view(page.timeline),
+        "thread": page.thread,
         "who": who,
-        "fingerprint": fingerprint(details.version, await last_message_id(request_id)),
+        "fingerprint": fingerprint(snapshot.version, page.last_message_id),
         "poll_every": POLL_EVERY,
         "problem": problem,
         "page_problem": problem if problem and problem["form"] not in shown_forms else None,
         "values": values or {},
         "notice": notice,
+        "max_message": MAX_MESSAGE,
+        "max_short": MAX_SHORT,
     }
 
 
@@ -206,8 +213,3 @@ def stay_at(url: str) -> dict[str, str]:
     """A form answered in place (a refusal, a conflict) keeps the address of the page it is on:
     htmx would otherwise put the form's POST address in the bar, which a reload cannot GET."""
     return {"HX-Replace-Url": url}
-
-
-def form_version(form: FormMultiDict) -> int | None:
-    raw = form.get("version")
-    return int(raw) if isinstance(raw, str) and raw.isdigit() else None

@@ -1,62 +1,73 @@
 """The merchant's request page: where it stands, what comes next, its timeline, and every action
-the state allows (cancel, answer, ship, appeal), each a plain form posting the version it saw."""
+the state allows (cancel, answer, ship, appeal, accept), each a plain form posting the version it
+saw."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
-from db.returns import Conflict, apply_action, load_snapshot
-from db.timeline import last_message_id
+from db.errors import Conflict, NotFound
+from db.request_views import request_fingerprint
+from db.returns import apply_action
+from db.snapshots import load_snapshot
 from domain.lifecycle import Action, Command, Refusal, allowed_actions
 from domain.rma import normalise_rma
-from web import conversation_pages, track
+from web.auth import current_merchant, merchant_actor, merchant_required
 from web.i18n import render_text
-from web.merchant_signin import merchant_required
-from web.navigation import redirect_to
-from web.rendering import render
-from web.request_view import (
+from web.merchant import conversation, track
+from web.merchant.request_view import (
     TEMPLATE,
     conflict_page,
     fingerprint,
-    form_version,
-    merchant_actor,
     own_request,
     page_context,
     page_url,
     stay_at,
 )
-from web.uploads import UPLOAD_BODY_LIMIT, Upload, read_uploads, store_all
+from web.navigation import redirect_to
+from web.params import form_number
+from web.rendering import render
+from web.uploads import FORM_BODY_LIMIT, UPLOAD_BODY_LIMIT, stage_form_files
+
+GUARDS = [merchant_required]
 
 
-@get("/returns/{rma:str}", name="request_page", guards=[merchant_required])
+@get("/returns/{rma:str}", name="request_page", guards=GUARDS)
 async def request_page(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response[Any]:
     request_id, _version = await own_request(request, rma)
     return render(request, TEMPLATE, **await page_context(request, request_id))
 
 
-@get("/returns/{rma:str}/status", name="request_status", guards=[merchant_required])
+@get("/returns/{rma:str}/status", name="request_status", guards=GUARDS)
 async def request_status(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response[Any]:
     """The poller's fragment: 204 while nothing changed, else the changed parts (out of band)."""
-    request_id, version = await own_request(request, rma)
+    canonical = normalise_rma(rma[:40])
+    found = (
+        await request_fingerprint(canonical, current_merchant(request).id) if canonical else None
+    )
+    if found is None:
+        raise NotFound(rma)  # the same 404 as the page
+    request_id, version, last_message = found
     if request.headers.get("hx-request") != "true":
         return redirect_to(request, page_url(rma))  # without script the page itself is current
-    seen = request.query_params.get("v", "")
-    current = fingerprint(version, await last_message_id(request_id))
+    seen = request.query_params.get("v", "")[:40]
+    current = fingerprint(version, last_message)
     headers = {"Cache-Control": "no-store"}
     if seen == current:
         return Response(content="", status_code=204, headers=headers)
     seen_version, _sep, seen_message = seen.partition(".")
     context = await page_context(request, request_id)
     context["state_changed"] = seen_version != str(version)
-    context["thread_changed"] = seen_message != current.partition(".")[2]
+    context["thread_changed"] = seen_message != str(last_message)
     return render(request, TEMPLATE, block="update", headers=headers, **context)
 
 
-async def _rerender(
+async def rerender(
     request: Request[Any, Any, Any],
     request_id: int,
     form: str,
@@ -72,60 +83,59 @@ async def _rerender(
     )
 
 
-async def _act(
+async def act(
     request: Request[Any, Any, Any],
     rma: str,
     command: Command,
     form_name: str,
     values: dict[str, str],
-    uploads: list[Upload] | None = None,
+    staged: Sequence[int] = (),
 ) -> Response[Any]:
     """Apply one action with the version the form was loaded at, then PRG back to the page."""
     request_id, _version = await own_request(request, rma)
     form = await request.form()
-    expected = form_version(form)
-    if expected is None:
-        return conflict_page(request, rma)
-    merchant = request.state.merchant
-    actor = merchant_actor(merchant)
+    expected = form_number(form.get("version"), field="version")
+    merchant = current_merchant(request)
     try:
         result = await apply_action(
             request_id,
             command,
-            actor,
+            merchant_actor(merchant),
             datetime.now(UTC),
             expected_version=expected,
             actor_name=merchant.name,
+            staged_files=staged,
         )
     except Conflict:
         return conflict_page(request, rma)
     if isinstance(result, Refusal):
-        return await _rerender(request, request_id, form_name, render_text(result.message), values)
-    late = await store_all(request, uploads or [], request_id, actor.id, event_id=result.event_id)
-    if late:
-        # the action stands; say plainly which files did not make it, rather than drop them
-        context = await page_context(request, request_id, notice=late)
-        return render(request, TEMPLATE, headers=stay_at(context["url"]), **context)
+        return await rerender(request, request_id, form_name, render_text(result.message), values)
     return redirect_to(request, page_url(rma))
 
 
 async def _with_files(
-    request: Request[Any, Any, Any], rma: str, action: Action, field: str, form_name: str
+    request: Request[Any, Any, Any],
+    rma: str,
+    action: Action,
+    field: str,
+    form_name: str,
 ) -> Response[Any]:
     request_id, _version = await own_request(request, rma)  # nobody else's files are read
     form = await request.form()
     text = str(form.get(field) or "")
-    uploads, problem = await read_uploads(form)
-    if problem:
-        return await _rerender(request, request_id, form_name, problem, {field: text})
-    command = Command(action, message=text, added_evidence=len(uploads))
-    return await _act(request, rma, command, form_name, {field: text}, uploads)
+    staged = await stage_form_files(
+        request, form, request_id, merchant_actor(current_merchant(request)).id
+    )
+    if staged.problem:
+        return await rerender(request, request_id, form_name, staged.problem, {field: text})
+    command = Command(action, message=text)
+    return await act(request, rma, command, form_name, {field: text}, staged.ids)
 
 
 @post(
     "/returns/{rma:str}/answer",
     name="request_answer",
-    guards=[merchant_required],
+    guards=GUARDS,
     request_max_body_size=UPLOAD_BODY_LIMIT,
 )
 async def answer(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response[Any]:
@@ -136,14 +146,30 @@ async def answer(request: Request[Any, Any, Any], rma: FromPath[str]) -> Respons
 @post(
     "/returns/{rma:str}/appeal",
     name="request_appeal",
-    guards=[merchant_required],
+    guards=GUARDS,
     request_max_body_size=UPLOAD_BODY_LIMIT,
 )
 async def appeal(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response[Any]:
     return await _with_files(request, rma, Action.APPEAL, "statement", "appeal")
 
 
-@post("/returns/{rma:str}/ship", name="request_ship", guards=[merchant_required])
+@post(
+    "/returns/{rma:str}/accept",
+    name="request_accept",
+    guards=GUARDS,
+    request_max_body_size=FORM_BODY_LIMIT,
+)
+async def accept(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response[Any]:
+    """Accept a failed inspection instead of appealing it: the goods may then be sent back."""
+    return await act(request, rma, Command(Action.ACCEPT), "accept", {})
+
+
+@post(
+    "/returns/{rma:str}/ship",
+    name="request_ship",
+    guards=GUARDS,
+    request_max_body_size=FORM_BODY_LIMIT,
+)
 async def ship(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response[Any]:
     form = await request.form()
     values = {
@@ -153,15 +179,15 @@ async def ship(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response[
     command = Command(
         Action.SHIP, carrier=values["carrier"], tracking_number=values["tracking_number"]
     )
-    return await _act(request, rma, command, "ship", values)
+    return await act(request, rma, command, "ship", values)
 
 
-@get("/returns/{rma:str}/cancel", name="request_cancel_confirm", guards=[merchant_required])
+@get("/returns/{rma:str}/cancel", name="request_cancel_confirm", guards=GUARDS)
 async def cancel_confirm(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response[Any]:
     """Destructive, so it asks once, in plain words, on a page of its own (works with no script)."""
     request_id, version = await own_request(request, rma)
     snapshot = await load_snapshot(request_id)
-    actor = merchant_actor(request.state.merchant)
+    actor = merchant_actor(current_merchant(request))
     canonical = normalise_rma(rma) or rma
     if Action.CANCEL not in allowed_actions(snapshot, actor, datetime.now(UTC)):
         return redirect_to(request, page_url(canonical))
@@ -174,9 +200,14 @@ async def cancel_confirm(request: Request[Any, Any, Any], rma: FromPath[str]) ->
     )
 
 
-@post("/returns/{rma:str}/cancel", name="request_cancel", guards=[merchant_required])
+@post(
+    "/returns/{rma:str}/cancel",
+    name="request_cancel",
+    guards=GUARDS,
+    request_max_body_size=FORM_BODY_LIMIT,
+)
 async def cancel(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response[Any]:
-    return await _act(request, rma, Command(Action.CANCEL), "cancel", {})
+    return await act(request, rma, Command(Action.CANCEL), "cancel", {})
 
 
 ROUTES: list[Any] = [
@@ -184,9 +215,10 @@ ROUTES: list[Any] = [
     request_status,
     answer,
     appeal,
+    accept,
     ship,
     cancel_confirm,
     cancel,
-    *conversation_pages.ROUTES,
+    *conversation.ROUTES,
     *track.ROUTES,
 ]

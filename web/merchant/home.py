@@ -12,16 +12,17 @@ from db.merchant_requests import requests_of
 from db.notifications import mark_all_read, mark_read, notifications_of
 from domain.labels import MERCHANT_DEADLINES, STATE_LABELS, STATE_TONE, next_step
 from domain.notices import NOTICE_TEXTS
-from web.i18n import current_locale
-from web.i18n import gettext as _
-from web.merchant_signin import merchant_required
+from domain.text import Text
+from web.auth import current_merchant, merchant_required, signed_in_merchant
+from web.i18n import current_locale, render_text
 from web.navigation import local_path, redirect_to
+from web.params import row_id
 from web.rendering import render
 
 
 @get("/", name="home")
 async def home(request: Request[Any, Any, Any]) -> Response[Any]:
-    merchant = request.state.merchant
+    merchant = await signed_in_merchant(request)
     if merchant is None:
         return render(request, "public/home.html")
     summaries = await requests_of(merchant.id, current_locale())
@@ -38,13 +39,16 @@ async def home(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 def notice_text(kind: str, params: dict[str, Any]) -> str:
+    """The notice as the SMS said it, in this page's language (deadlines included)."""
     msgid = NOTICE_TEXTS.get(kind)
-    return _(msgid) % {"rma": params.get("rma", "")} if msgid else kind
+    if msgid is None:
+        return kind
+    return render_text(Text(msgid, {k: v for k, v in params.items() if k != "event_id"}))
 
 
 @get("/notifications", name="notifications", guards=[merchant_required])
 async def notifications(request: Request[Any, Any, Any]) -> Response[Any]:
-    rows = await notifications_of(request.state.merchant.id)
+    rows = await notifications_of(current_merchant(request).id)
     return render(
         request,
         "merchant/notifications.html",
@@ -53,21 +57,21 @@ async def notifications(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 @post(
-    "/notifications/{notification_id:int}/read",
+    "/notifications/{notification_id:str}/read",
     name="notification_read",
     guards=[merchant_required],
 )
 async def read_notification(
-    request: Request[Any, Any, Any], notification_id: FromPath[int]
+    request: Request[Any, Any, Any], notification_id: FromPath[str]
 ) -> Response[Any]:
-    await mark_read(request.state.merchant.id, notification_id, datetime.now(UTC))
+    await mark_read(current_merchant(request).id, row_id(notification_id), datetime.now(UTC))
     form = await request.form()
     return redirect_to(request, local_path(str(form.get("next") or "/notifications")))
 
 
 @post("/notifications/read-all", name="notifications_read_all", guards=[merchant_required])
 async def read_all_notifications(request: Request[Any, Any, Any]) -> Response[Any]:
-    await mark_all_read(request.state.merchant.id, datetime.now(UTC))
+    await mark_all_read(current_merchant(request).id, datetime.now(UTC))
     return redirect_to(request, "/notifications")
 
 

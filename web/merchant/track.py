@@ -7,36 +7,23 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 
-from db.timeline import public_status
+from db.tracking import public_status
 from domain.labels import STATE_LABELS, STATE_TONE
 from domain.rma import normalise_rma
 from domain.text import N_
 from web.i18n import gettext as _
+from web.limits import Limit, allow, client_ip
 from web.rendering import render
 
 TEMPLATE = "public/track.html"
-MAX_ATTEMPTS = 10
-WINDOW_SECONDS = 10 * 60
+# the last four digits of a phone are 10⁴ guesses: ten tries per address per ten minutes
+TRACK_TRIES = Limit("track:ip", most=10, window=10 * 60)
 
 NOT_FOUND = N_(
     "We could not find a return request with this number and these digits. Please check both "
     "and try again."
 )
 TOO_MANY = N_("Too many attempts. Please wait 10 minutes and try again.")
-
-
-def _client_ip(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-async def _attempt_allowed(request: Request[Any, Any, Any]) -> bool:
-    """Counted in Redis, so the limit holds across every web process."""
-    redis = request.app.state.redis
-    key = f"ratelimit:track:{_client_ip(request)}"
-    count = await redis.incr(key)
-    if count == 1:
-        await redis.expire(key, WINDOW_SECONDS)
-    return bool(count <= MAX_ATTEMPTS)
 
 
 def _page(
@@ -63,8 +50,8 @@ async def track(request: Request[Any, Any, Any]) -> Response[Any]:
     # POST, not GET: the digits stay out of addresses, histories and logs
     form = await request.form()
     typed_rma = str(form.get("rma") or "").strip()[:40]
-    last4 = str(form.get("last4") or "").strip()
-    if not await _attempt_allowed(request):
+    last4 = str(form.get("last4") or "").strip()[:8]
+    if not await allow(request.app.state.redis, TRACK_TRIES, client_ip(request)):
         return _page(request, status_code=429, rma=typed_rma, error=_(TOO_MANY))
     rma = normalise_rma(typed_rma)
     result = await public_status(rma, last4) if rma else None

@@ -1,0 +1,150 @@
+"""What a decision implies beyond the request row, written in the decision's transaction:
+in-app notifications, serial claims, the terminal's binding, and outbox rows for the rest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from db.outbox import add_to_outbox
+from db.snapshots import RequestRows
+from db.tables import Notification, OrderItem, SerialClaim
+from domain.lifecycle import Decision, Effect, EffectKind, ReturnSnapshot
+from domain.money import Money
+from domain.notices import notice_fields
+
+
+class SerialTaken(Exception):
+    """The database refused a serial claim: another request holds the unit. Raised inside the
+    transaction so that nothing of the decision is written."""
+
+
+def jsonable(value: object) -> object:
+    """Domain values as the JSON columns keep them (and domain.text renders them back)."""
+    if isinstance(value, datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, Money):
+        return {"fen": value.fen}
+    return getattr(value, "value", value)
+
+
+def notice_params(kind: str, after: ReturnSnapshot, rma: str | None) -> dict[str, Any]:
+    """The values a notice's text names, taken from the request as the decision left it."""
+    params: dict[str, Any] = {"rma": rma or ""}
+    for name in notice_fields(kind):
+        params[name] = jsonable(getattr(after, name, None))
+    return params
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A decision as written: the request before and after it, its RMA and its event."""
+
+    rows: RequestRows
+    after: ReturnSnapshot
+    rma: str | None
+    decision: Decision
+    event_id: int
+    now: datetime
+
+    @property
+    def request_id(self) -> int:
+        return int(self.rows.row["id"])
+
+
+async def write_effects(done: Decided) -> None:
+    for effect in done.decision.effects:
+        await _WRITERS[effect.kind](done, effect)
+
+
+async def _notify(done: Decided, effect: Effect) -> None:
+    """The in-app notice is a row now; SMS and e-mail go through the outbox to a worker."""
+    params = notice_params(effect.name, done.after, done.rma)
+    await Notification.insert(
+        Notification(
+            merchant=done.after.merchant_id,
+            request=done.request_id,
+            kind=effect.name,
+            params={**params, "event_id": done.event_id},
+            created_at=done.now,
+        )
+    )
+    for channel in effect.channels:
+        if channel == "in_app":
+            continue
+        await add_to_outbox(
+            key=f"notify:{done.event_id}:{channel}",
+            job="send_notification",
+            payload={
+                "event_id": done.event_id,
+                "channel": channel,
+                "kind": effect.name,
+                "params": params,
+            },
+            due_at=done.now,
+        )
+
+
+async def _document(done: Decided, effect: Effect) -> None:
+    await add_to_outbox(
+        key=f"document:{done.rma}:{effect.name}:{done.after.version}",
+        job="render_document",
+        payload={
+            "request_id": done.request_id,
+            "document": effect.name,
+            "version": done.after.version,
+        },
+        due_at=done.now,
+    )
+
+
+async def _webhook(done: Decided, effect: Effect) -> None:
+    await add_to_outbox(
+        key=f"webhook:{done.event_id}:{effect.name}",
+        job="deliver_webhook",
+        payload={
+            "event_id": done.event_id,
+            "type": effect.name,
+            "action": done.decision.event.action.value,
+        },
+        due_at=done.now,
+    )
+
+
+async def _unbind_terminal(done: Decided, effect: Effect) -> None:
+    # only this request's own order lines: an SN alone could name another merchant's unit
+    lines = [item.order_item_id for item in done.after.items if item.serial_number]
+    if lines:
+        await OrderItem.update({OrderItem.bound: False}).where(OrderItem.id.is_in(lines))
+
+
+async def _claim_serials(done: Decided, effect: Effect) -> None:
+    serials = sorted({item.serial_number for item in done.after.items if item.serial_number})
+    if not serials:
+        return
+    claims = [
+        SerialClaim(serial_number=sn, request=done.request_id, claimed_at=done.now)
+        for sn in serials
+    ]
+    taken = (
+        await SerialClaim.insert(*claims)
+        .on_conflict(target=SerialClaim.serial_number, action="DO NOTHING")
+        .returning(SerialClaim.serial_number)
+    )
+    if len(taken) != len(serials):
+        raise SerialTaken(done.request_id)
+
+
+async def _release_serials(done: Decided, effect: Effect) -> None:
+    await SerialClaim.delete().where(SerialClaim.request == done.request_id)
+
+
+_WRITERS = {
+    EffectKind.NOTIFY: _notify,
+    EffectKind.DOCUMENT: _document,
+    EffectKind.WEBHOOK: _webhook,
+    EffectKind.UNBIND_TERMINAL: _unbind_terminal,
+    EffectKind.CLAIM_SERIALS: _claim_serials,
+    EffectKind.RELEASE_SERIALS: _release_serials,
+}

@@ -1,0 +1,9 @@
+"""What a store tells its caller when it writes nothing: web/ maps these to 404 and 409."""
+
+
+class NotFound(Exception):
+    """No such request (or not one this actor may see)."""
+
+
+class Conflict(Exception):
+    """The request changed since the actor loaded it; nothing was written."""

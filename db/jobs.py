@@ -1,0 +1,91 @@
+"""Job claims: a job keyed by its business identity is claimed before its work and completed
+after it, so that two workers holding the same key never both do it.
+
+A claim is a lease. A worker that dies mid-job leaves a running claim whose lease runs out;
+the next attempt takes it over. Completion also marks the job's outbox row done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from db.engine import atomic
+from db.outbox import mark_done
+from db.snapshots import aware
+from db.tables import JobClaim
+
+
+class ClaimState(StrEnum):
+    MINE = "mine"  # go ahead
+    BUSY = "busy"  # another worker holds a live lease
+    DONE = "done"  # it was done already: nothing to do
+
+
+@dataclass(frozen=True)
+class Claim:
+    state: ClaimState
+    lease_until: datetime | None = None  # BUSY: when the other worker's lease runs out
+
+
+async def claim_job(key: str, job: str, worker: str, now: datetime, lease: timedelta) -> Claim:
+    until = now + lease
+    inserted = (
+        await JobClaim.insert(
+            JobClaim(
+                key=key,
+                job=job,
+                status="running",
+                lease_until=until,
+                claimed_by=worker,
+                started_at=now,
+            )
+        )
+        .on_conflict(target=JobClaim.key, action="DO NOTHING")
+        .returning(JobClaim.id)
+    )
+    if inserted:
+        return Claim(ClaimState.MINE, until)
+    # someone claimed it before: take it over only if they are gone (their lease ran out)
+    taken = (
+        await JobClaim.update(
+            {JobClaim.lease_until: until, JobClaim.claimed_by: worker, JobClaim.started_at: now}
+        )
+        .where(
+            (JobClaim.key == key) & (JobClaim.status == "running") & (JobClaim.lease_until < now)
+        )
+        .returning(JobClaim.id)
+    )
+    if taken:
+        return Claim(ClaimState.MINE, until)
+    row = (
+        await JobClaim.select(JobClaim.status, JobClaim.lease_until)
+        .where(JobClaim.key == key)
+        .first()
+    )
+    if row is None or row["status"] == "done":
+        return Claim(ClaimState.DONE)
+    return Claim(ClaimState.BUSY, aware(row["lease_until"]))
+
+
+async def complete_job(key: str, result: str, now: datetime) -> None:
+    """The work is done: the claim says so, and so does the outbox row it came from."""
+    async with atomic():
+        await JobClaim.update(
+            {JobClaim.status: "done", JobClaim.result: result[:500], JobClaim.finished_at: now}
+        ).where(JobClaim.key == key)
+        await mark_done(key, now)
+
+
+async def release_job(key: str, worker: str) -> None:
+    """The work failed: give up the claim so that the next attempt may take it at once."""
+    await JobClaim.delete().where(
+        (JobClaim.key == key) & (JobClaim.status == "running") & (JobClaim.claimed_by == worker)
+    )
+
+
+async def job_result(key: str) -> str | None:
+    """What a completed job recorded (None while not done)."""
+    row = await JobClaim.select(JobClaim.status, JobClaim.result).where(JobClaim.key == key).first()
+    return row["result"] if row and row["status"] == "done" else None

@@ -1,0 +1,290 @@
+"""What a request page reads, on one connection in a handful of queries: the request and its
+snapshot, items, files, timeline, messages and side cases. Read-only; internal notes are left
+to the staff views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from db.engine import reading
+from db.snapshots import (
+    RequestRows,
+    aware,
+    aware_at,
+    items_of,
+    policy_of,
+    request_row,
+    snapshot_from,
+)
+from db.tables import Event, EvidenceFile, Message, ReturnRequest, SideCase
+from domain.lifecycle import ReturnSnapshot
+from domain.side_cases import SideCaseKind, SideCaseRecord, SideCaseStatus
+from domain.terms import Action, Role, State
+
+
+@dataclass(frozen=True)
+class Attachment:
+    id: int
+    kind: str  # "image" or "pdf"
+    original_name: str
+    has_thumb: bool
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    name_zh: str
+    name_en: str
+    quantity: int
+    serial_number: str | None
+    tid: str
+    activated: bool
+    bound: bool
+
+
+@dataclass(frozen=True)
+class RequestDetails:
+    """The request as a page shows it: its snapshot (state, dates, decisions, as domain/ reads
+    them) and the words and files around it."""
+
+    id: int
+    rma: str
+    snapshot: ReturnSnapshot
+    order_no: str
+    description: str
+    items: tuple[ItemLine, ...]
+    refund_method: str
+    refund_bank: str
+    refund_account_last4: str
+    contact_phone: str
+    channel: str
+    risk_score: int
+    risk_findings: tuple[dict[str, Any], ...]
+    evidence: tuple[Attachment, ...]  # files given with the request itself
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    id: int
+    action: Action
+    from_state: State
+    to_state: State | None
+    actor_role: Role
+    actor_id: str
+    actor_name: str
+    message: str
+    reason_code: str
+    at: datetime
+    files: tuple[Attachment, ...]
+
+
+@dataclass(frozen=True)
+class ThreadMessage:
+    id: int
+    author_role: Role
+    author_name: str
+    body: str
+    at: datetime
+    files: tuple[Attachment, ...]
+    internal: bool = False
+
+
+@dataclass(frozen=True)
+class SideCaseView:
+    id: int
+    kind: SideCaseKind
+    status: SideCaseStatus
+    body: str
+    outcome: str
+    created_at: datetime
+    resolved_at: datetime | None
+    messages: tuple[ThreadMessage, ...] = ()
+
+    @property
+    def record(self) -> SideCaseRecord:
+        return SideCaseRecord(self.kind, self.status)
+
+
+@dataclass(frozen=True)
+class RequestPage:
+    details: RequestDetails
+    timeline: tuple[TimelineEntry, ...]  # newest first
+    thread: tuple[ThreadMessage, ...]  # the main conversation, oldest first
+    side_cases: tuple[SideCaseView, ...]  # newest first, each with its thread
+    last_message_id: int  # newest message the reader may see, side cases included
+
+    @property
+    def snapshot(self) -> ReturnSnapshot:
+        return self.details.snapshot
+
+
+def _attachment(row: dict[str, Any]) -> Attachment:
+    return Attachment(row["id"], row["kind"], row["original_name"], bool(row["thumb_name"]))
+
+
+def _details(rows: RequestRows, files: list[dict[str, Any]]) -> RequestDetails:
+    row = rows.row
+    return RequestDetails(
+        id=row["id"],
+        rma=row["rma"] or "",
+        snapshot=rows.snapshot,
+        order_no=row["order.order_no"],
+        description=row["description"],
+        items=tuple(
+            ItemLine(
+                name_zh=item["order_item.product.name_zh"],
+                name_en=item["order_item.product.name_en"],
+                quantity=item["quantity"],
+                serial_number=item["serial_number"],
+                tid=item["order_item.tid"],
+                activated=bool(item["order_item.activated"]),
+                bound=bool(item["order_item.bound"]),
+            )
+            for item in rows.items
+        ),
+        refund_method=row["refund_method"],
+        refund_bank=row["refund_bank"],
+        refund_account_last4=row["refund_account_last4"],
+        contact_phone=row["contact_phone"],
+        channel=row["channel"],
+        risk_score=row["risk_score"],
+        risk_findings=tuple(row["risk_findings"] or ()),
+        evidence=tuple(
+            _attachment(f) for f in files if f["event"] is None and f["message"] is None
+        ),
+    )
+
+
+def _entry(row: dict[str, Any], files: dict[int, list[Attachment]]) -> TimelineEntry:
+    return TimelineEntry(
+        id=row["id"],
+        action=Action(row["action"]),
+        from_state=State(row["from_state"]),
+        to_state=State(row["to_state"]) if row["to_state"] else None,
+        actor_role=Role(row["actor_role"]),
+        actor_id=row["actor_id"],
+        actor_name=row["actor_name"],
+        message=row["message"],
+        reason_code=row["reason_code"],
+        at=aware_at(row["at"]),
+        files=tuple(files.get(row["id"], ())),
+    )
+
+
+def _message(row: dict[str, Any], files: dict[int, list[Attachment]]) -> ThreadMessage:
+    return ThreadMessage(
+        id=row["id"],
+        author_role=Role(row["author_role"]),
+        author_name=row["author_name"],
+        body=row["body"],
+        at=aware_at(row["created_at"]),
+        files=tuple(files.get(row["id"], ())),
+        internal=bool(row["internal"]),
+    )
+
+
+def _side_case(row: dict[str, Any], messages: list[ThreadMessage]) -> SideCaseView:
+    return SideCaseView(
+        id=row["id"],
+        kind=SideCaseKind(row["kind"]),
+        status=SideCaseStatus(row["status"]),
+        body=row["body"],
+        outcome=row["outcome"],
+        created_at=aware_at(row["created_at"]),
+        resolved_at=aware(row["resolved_at"]),
+        messages=tuple(messages),
+    )
+
+
+def _by(rows: list[dict[str, Any]], column: str) -> dict[int, list[Attachment]]:
+    found: dict[int, list[Attachment]] = {}
+    for row in rows:
+        if row[column] is not None:
+            found.setdefault(row[column], []).append(_attachment(row))
+    return found
+
+
+async def _files_events_messages(request_id: int, include_internal: bool) -> tuple[Any, ...]:
+    files = await (
+        EvidenceFile.select(
+            EvidenceFile.id,
+            EvidenceFile.event,
+            EvidenceFile.message,
+            EvidenceFile.kind,
+            EvidenceFile.original_name,
+            EvidenceFile.thumb_name,
+        )
+        .where(EvidenceFile.request == request_id)
+        .order_by(EvidenceFile.id)
+    )
+    events = await (
+        Event.select()
+        .where(Event.request == request_id)
+        .order_by(Event.at, ascending=False)
+        .order_by(Event.id, ascending=False)
+    )
+    visible: Any = Message.request == request_id
+    if not include_internal:
+        visible &= Message.internal == False  # noqa: E712 - a SQL comparison
+    messages = await Message.select().where(visible).order_by(Message.id)
+    cases = await (
+        SideCase.select()
+        .where(SideCase.request == request_id)
+        .order_by(SideCase.id, ascending=False)
+    )
+    return files, events, messages, cases
+
+
+async def request_page(request_id: int, *, include_internal: bool = False) -> RequestPage:
+    """Everything a request page shows, read in six queries on one connection."""
+    async with reading():
+        row = await request_row(ReturnRequest.id == request_id)
+        if row is None:
+            raise LookupError(request_id)
+        items = await items_of([request_id])
+        rows = RequestRows(row, items, snapshot_from(row, items, await policy_of(row)))
+        files, events, messages, cases = await _files_events_messages(request_id, include_internal)
+    by_message, by_event = _by(files, "message"), _by(files, "event")
+    main: list[ThreadMessage] = []
+    by_case: dict[int, list[ThreadMessage]] = {}
+    for raw in messages:
+        message = _message(raw, by_message)
+        if raw["side_case"] is None:
+            main.append(message)
+        else:
+            by_case.setdefault(raw["side_case"], []).append(message)
+    return RequestPage(
+        details=_details(rows, files),
+        timeline=tuple(_entry(event, by_event) for event in events),
+        thread=tuple(main),
+        side_cases=tuple(_side_case(case, by_case.get(case["id"], [])) for case in cases),
+        last_message_id=max((m["id"] for m in messages if not m["internal"]), default=0),
+    )
+
+
+async def merchant_request_id(rma: str, merchant_id: int) -> tuple[int, int] | None:
+    """(id, version) of this merchant's request with this RMA; None for anyone else's or none."""
+    row = await (
+        ReturnRequest.select(ReturnRequest.id, ReturnRequest.version)
+        .where((ReturnRequest.rma == rma) & (ReturnRequest.merchant == merchant_id))
+        .first()
+    )
+    return (int(row["id"]), int(row["version"])) if row else None
+
+
+async def request_fingerprint(rma: str, merchant_id: int) -> tuple[int, int, int] | None:
+    """(id, version, newest visible message id) of this merchant's request, in one query: what
+    the request page's poller compares. None for anyone else's request or none."""
+    rows = await ReturnRequest.raw(
+        "SELECT r.id, r.version, (SELECT MAX(m.id) FROM message m"
+        " WHERE m.request = r.id AND m.internal = {}) AS last_message"
+        " FROM return_request r WHERE r.rma = {} AND r.merchant = {}",
+        False,
+        rma,
+        merchant_id,
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    return int(row["id"]), int(row["version"]), int(row["last_message"] or 0)

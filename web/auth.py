@@ -1,0 +1,73 @@
+"""Who is asking: a merchant's session (staff sessions and API keys join here) turned into a
+domain Actor, and the guards that let a route through or send the visitor to sign in."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request, Response
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
+
+from db.merchants import MerchantAccount, merchant_by_id, unread_count
+from domain.lifecycle import Actor, Role
+from web.navigation import redirect_to
+from web.sessions import SESSION_COOKIE, SessionStore
+
+
+class SignInRequired(Exception):
+    """Raised by a guard; answered with a redirect to the sign-in page and back."""
+
+    def __init__(self, login_path: str, next_path: str) -> None:
+        self.login_path = login_path
+        self.next_path = next_path
+
+
+def sign_in_required_handler(request: Request[Any, Any, Any], exc: SignInRequired) -> Response[Any]:
+    return redirect_to(request, exc.login_path + "?" + urlencode({"next": exc.next_path}))
+
+
+def merchant_actor(merchant: MerchantAccount) -> Actor:
+    return Actor(Role.MERCHANT, f"merchant:{merchant.id}", merchant.id)
+
+
+async def signed_in_merchant(
+    connection: ASGIConnection[Any, Any, Any, Any],
+) -> MerchantAccount | None:
+    """The merchant this session belongs to (loaded once per request), with the unread count
+    the bell shows on every merchant page."""
+    state = connection.state
+    if "merchant" in state.dict():
+        merchant: MerchantAccount | None = state.merchant
+        return merchant
+    state.merchant = None
+    state.unread_count = 0
+    session = await SessionStore(connection.app.state.redis).load(
+        connection.cookies.get(SESSION_COOKIE)
+    )
+    merchant_id = session.get("merchant_id") if session else None
+    if isinstance(merchant_id, int):
+        state.merchant = await merchant_by_id(merchant_id)
+        if state.merchant is not None:
+            state.unread_count = await unread_count(merchant_id)
+    return state.merchant  # type: ignore[no-any-return]
+
+
+def _here(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    path = connection.url.path
+    return path + "?" + connection.url.query if connection.url.query else path
+
+
+async def merchant_required(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Guard for merchant pages: signed in as a merchant, else to /login and back."""
+    if await signed_in_merchant(connection) is None:
+        raise SignInRequired("/login", _here(connection))
+
+
+def current_merchant(request: Request[Any, Any, Any]) -> MerchantAccount:
+    """The merchant a guarded handler runs for."""
+    merchant: MerchantAccount = request.state.merchant
+    return merchant
