@@ -79,6 +79,10 @@ class Settings:
     # addresses of the reverse proxies whose X-Forwarded-For is believed; none by default, so
     # a client cannot pick the address its rate limits are counted under
     trusted_proxies: tuple[str, ...] = ()
+    # how long a job may run before another worker presumes it died and takes it over, and how
+    # long an outbox row may sit handed over and unfinished before it is handed over again
+    job_lease_seconds: int = 120
+    handover_lease_seconds: int = 300
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -99,6 +103,8 @@ class Settings:
             or (_DEMO_RETURN_ADDRESS if debug else ""),
             database_pool_size=_whole_number("DATABASE_POOL_SIZE", 10),
             trusted_proxies=tuple(p.strip() for p in proxies.split(",") if p.strip()),
+            job_lease_seconds=_whole_number("JOB_LEASE_SECONDS", 120),
+            handover_lease_seconds=_whole_number("HANDOVER_LEASE_SECONDS", 300),
         )
 
     def effective_redis_url(self) -> str:

@@ -53,10 +53,12 @@ def _waiting() -> Any:
     return OutboxRow.done_at.is_null() & OutboxRow.dead_at.is_null()
 
 
-async def due_rows(jobs: set[str], now: datetime, limit: int = 100) -> list[dict[str, Any]]:
+async def due_rows(
+    jobs: set[str], now: datetime, *, lost_after: timedelta = HANDOVER_LEASE, limit: int = 100
+) -> list[dict[str, Any]]:
     """Rows to hand over now: due, not done, not dead, and never handed over or handed over
-    so long ago that the hand-over was lost. Only jobs a worker knows (others wait)."""
-    lost = now - HANDOVER_LEASE
+    so long ago (`lost_after`) that the hand-over was lost. Only jobs a worker knows."""
+    lost = now - lost_after
     return await (
         OutboxRow.select(OutboxRow.id, OutboxRow.key, OutboxRow.job, OutboxRow.attempts)
         .where(

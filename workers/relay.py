@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from arq.connections import ArqRedis
 from redis.exceptions import LockError, RedisError
 
-from db.outbox import begin_handover, due_rows, reopen_handovers, undo_handover
+from db.outbox import HANDOVER_LEASE, begin_handover, due_rows, reopen_handovers, undo_handover
 
 log = logging.getLogger("returndesk.relay")
 
@@ -20,10 +20,12 @@ RELAY_LOCK = "returndesk:relay"
 QUEUE_MARKER = "returndesk:queue-kept"
 
 
-async def relay_once(redis: ArqRedis, jobs: set[str]) -> int:
+async def relay_once(
+    redis: ArqRedis, jobs: set[str], lost_after: timedelta = HANDOVER_LEASE
+) -> int:
     """One pass: enqueue due rows, oldest first; 0 if another worker's pass is running."""
     # N workers would otherwise read the outbox N times a tick and race for the same rows
-    lock = redis.lock(RELAY_LOCK, timeout=30, blocking=False)
+    lock = redis.lock(RELAY_LOCK, timeout=5, blocking=False)  # a dead worker holds it 5 s at most
     if not await lock.acquire():
         return 0
     try:
@@ -31,16 +33,16 @@ async def relay_once(redis: ArqRedis, jobs: set[str]) -> int:
             reopened = await reopen_handovers()
             if reopened:
                 log.warning("the queue lost its jobs; %d outbox rows handed over again", reopened)
-        return await _hand_over(redis, jobs)
+        return await _hand_over(redis, jobs, lost_after)
     finally:
         # the pass may have outlived the lock's timeout, and another pass begun
         with contextlib.suppress(LockError):
             await lock.release()
 
 
-async def _hand_over(redis: ArqRedis, jobs: set[str]) -> int:
+async def _hand_over(redis: ArqRedis, jobs: set[str], lost_after: timedelta) -> int:
     handed = 0
-    for row in await due_rows(jobs, datetime.now(UTC)):
+    for row in await due_rows(jobs, datetime.now(UTC), lost_after=lost_after):
         handover = await begin_handover(row, datetime.now(UTC))
         if handover is None:
             continue
@@ -55,10 +57,12 @@ async def _hand_over(redis: ArqRedis, jobs: set[str]) -> int:
     return handed
 
 
-async def relay_forever(redis: ArqRedis, jobs: set[str], interval: float = 0.2) -> None:
+async def relay_forever(
+    redis: ArqRedis, jobs: set[str], lost_after: timedelta, interval: float = 0.2
+) -> None:
     while True:
         try:
-            await relay_once(redis, jobs)
+            await relay_once(redis, jobs, lost_after)
         except (RedisError, OSError) as error:
             log.warning("queue unavailable, outbox rows wait: %s", error)
             await asyncio.sleep(2)

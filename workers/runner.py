@@ -37,10 +37,9 @@ async def run_once(
     key: str,
     job: str,
     work: Callable[[], Awaitable[str]],
-    *,
-    lease: timedelta = DEFAULT_LEASE,
 ) -> str:
     """Do `work` for `key` unless it is done or another worker is doing it; its result."""
+    lease: timedelta = ctx.get("job_lease", DEFAULT_LEASE)
     started = time.monotonic()
     attempt = int(ctx.get("job_try", 1))
     try:

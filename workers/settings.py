@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from arq.connections import RedisSettings
@@ -44,9 +45,11 @@ async def startup(ctx: dict[str, Any]) -> None:
     if not settings.debug:
         log.warning("no SMS/e-mail provider is configured: messages stay in the dev outbox")
     ctx["secret_key"] = settings.secret_key
+    ctx["job_lease"] = timedelta(seconds=settings.job_lease_seconds)
     ctx.setdefault("gateway", DevOutboxGateway(show_codes=settings.debug))
     if ctx.get("relay", True):
-        ctx["relay_task"] = asyncio.create_task(relay_forever(ctx["redis"], JOB_NAMES))
+        lost_after = timedelta(seconds=settings.handover_lease_seconds)
+        ctx["relay_task"] = asyncio.create_task(relay_forever(ctx["redis"], JOB_NAMES, lost_after))
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:

@@ -236,3 +236,10 @@ async def csrf_token(client: Any, path: str = "/") -> str:
     match = re.search(r'"x-csrftoken": "([0-9a-f]+)"', page.text)
     assert match, f"{path} carries a CSRF token"
     return match.group(1)
+
+
+def aware(value: datetime) -> datetime:
+    """A timestamp as read back from either database, in UTC."""
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,130 @@
+"""The worker as production runs it (`arq workers.settings.WorkerSettings`, a process of its own)
+under the faults that lose work elsewhere: a Redis that restarts empty, a worker killed with
+SIGKILL in the middle of a batch. Every SMS still goes out, exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from db.tables import GatewayMessage, OutboxRow
+from dev import WORKER_COMMAND
+from settings import PROJECT_ROOT
+from tests.integration import factories
+from workers.embedded_redis import EmbeddedRedis
+
+# short leases, so a dead worker's jobs are taken over within seconds instead of minutes
+FAST_RECOVERY = {"JOB_LEASE_SECONDS": "2", "HANDOVER_LEASE_SECONDS": "3"}
+
+
+@pytest.fixture
+def redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
+    server = EmbeddedRedis(tmp_path / "redis", persist=False)  # restarts empty
+    server.start()
+    yield server
+    server.stop()
+
+
+def start_worker(redis: EmbeddedRedis, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        **FAST_RECOVERY,
+        "REDIS_URL": redis.url,
+        "DATABASE_POOL_SIZE": "2",
+        "DEBUG": "1",
+    }
+    return subprocess.Popen(
+        WORKER_COMMAND, cwd=PROJECT_ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
+    )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+async def sms_keys() -> list[str]:
+    rows = await OutboxRow.select(OutboxRow.key).where(OutboxRow.job == "send_notification")
+    return [row["key"] for row in rows]
+
+
+async def sent_counts(keys: list[str]) -> dict[str, int]:
+    rows = await GatewayMessage.select(GatewayMessage.key).where(
+        GatewayMessage.key.is_in(keys) & (GatewayMessage.status == "sent")
+    )
+    counts = dict.fromkeys(keys, 0)
+    for row in rows:
+        counts[row["key"]] += 1
+    return counts
+
+
+async def wait_until_all_sent(keys: list[str], timeout: float = 40) -> dict[str, int]:
+    deadline = time.monotonic() + timeout
+    while True:
+        counts = await sent_counts(keys)
+        if all(counts.values()) or time.monotonic() > deadline:
+            return counts
+        await asyncio.sleep(0.25)
+
+
+async def requests_submitted(count: int, now: datetime) -> list[str]:
+    merchant_id = await factories.merchant()
+    for _ in range(count):
+        await factories.submitted(merchant_id, now)
+    return await sms_keys()
+
+
+async def test_the_worker_rides_out_a_redis_restart(
+    redis: EmbeddedRedis, tmp_path: Path, now: datetime
+) -> None:
+    worker = start_worker(redis, tmp_path / "worker.log")
+    try:
+        before = await requests_submitted(1, now)
+        assert await wait_until_all_sent(before) == dict.fromkeys(before, 1)
+
+        redis.stop()  # Redis goes away, and comes back empty a moment later
+        await asyncio.sleep(2)
+        assert worker.poll() is None, (tmp_path / "worker.log").read_text()[-2000:]
+        redis.start()
+
+        after = [key for key in await requests_submitted(1, now) if key not in before]
+        assert await wait_until_all_sent(after) == dict.fromkeys(after, 1)
+        assert worker.poll() is None
+    finally:
+        stop(worker)
+
+
+async def test_a_worker_killed_mid_batch_leaves_every_sms_sent_exactly_once(
+    redis: EmbeddedRedis, tmp_path: Path, now: datetime
+) -> None:
+    keys = await requests_submitted(60, now)
+    log = tmp_path / "worker.log"
+    first = start_worker(redis, log)
+    try:
+        deadline = time.monotonic() + 30
+        while sum((await sent_counts(keys)).values()) < 3 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        first.send_signal(signal.SIGKILL)  # no shutdown, no cleanup: claims and jobs left behind
+        first.wait()
+    finally:
+        stop(first)
+    killed_with = sum((await sent_counts(keys)).values())
+    assert killed_with < len(keys), "the worker finished before it was killed: nothing tested"
+    second = start_worker(redis, log)
+    try:
+        counts = await wait_until_all_sent(keys)
+    finally:
+        stop(second)
+    assert counts == dict.fromkeys(keys, 1), log.read_text()[-3000:]
