@@ -4,7 +4,6 @@ and kept in the file store under random names."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,22 +11,8 @@ from db.engine import atomic
 from db.files import FileStore
 from db.staging import stage_file
 from db.tables import EvidenceFile, ReturnRequest
-from domain.evidence import MAX_FILES
+from domain.evidence import MAX_FILES, PreparedFile
 from domain.terms import State
-
-
-@dataclass(frozen=True)
-class PreparedFile:
-    """An upload that passed the content checks, re-encoded and ready to store."""
-
-    original_name: str
-    kind: str  # "image" or "pdf"
-    content_type: str
-    extension: str
-    content: bytes
-    thumb: bytes | None
-    sha256: str  # of the bytes as uploaded
-    taken_at: datetime | None  # read from the photo's metadata before it was stripped
 
 
 async def _store(store: FileStore, prepared: PreparedFile) -> dict[str, Any]:

@@ -39,6 +39,20 @@ PDF = FileFormat("pdf", "pdf", "application/pdf", ".pdf")
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
 
 
+@dataclass(frozen=True)
+class PreparedFile:
+    """An upload that passed the content checks, re-encoded and ready to store."""
+
+    original_name: str
+    kind: str  # "image" or "pdf"
+    content_type: str
+    extension: str
+    content: bytes
+    thumb: bytes | None
+    sha256: str  # of the bytes as uploaded
+    taken_at: datetime | None  # read from the photo's metadata before it was stripped
+
+
 def sniff_format(head: bytes) -> FileFormat | None:
     """The format the first bytes say the file is in, whatever its name claims; None if not ours."""
     if head.startswith(b"\xff\xd8\xff"):

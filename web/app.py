@@ -24,6 +24,7 @@ from web.auth import SignInRequired, sign_in_required_handler
 from web.csrf import csrf_middleware_factory
 from web.dev_outbox import dev_outbox
 from web.errors import EXCEPTION_HANDLERS
+from web.images import shutdown_image_process
 from web.rendering import build_environment
 from web.security import head_as_get, locale_middleware, with_security_headers
 from web.uploads import FORM_BODY_LIMIT
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         try:
             yield
         finally:
+            shutdown_image_process()
             await app.state.redis.aclose()
             await close_database()
 

@@ -1,180 +1,59 @@
-"""Checking an upload by its content and re-encoding it, at a bounded cost.
+"""Where uploads are decoded: one image process per web process, never the web process itself.
 
-The format comes from the bytes, not the name; the size in pixels from the header, before
-anything is decoded. Decoding runs in a pool of one thread per process, so parallel uploads
-queue instead of multiplying memory; JPEGs decode reduced straight towards the stored size.
-Every piece of metadata (EXIF with GPS, XMP, comments) is dropped; the photo's own time is
-read first, for the risk rules. A colour profile is applied (the pixels become sRGB) and not
-kept, so no block of foreign bytes survives into a stored file.
+Decoding a photo briefly needs hundreds of megabytes, and hostile files are built to make it
+need more. In a process of its own that memory never lands in the web process (which stays
+small however many uploads arrive), uploads queue one at a time instead of multiplying it,
+and a decoder that crashes takes no page down. The process is replaced after a number of
+files, so what one file leaves behind in its heap does not accumulate.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import hashlib
-import warnings
-from io import BytesIO
-from typing import Any
+import asyncio
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
-import anyio
-import anyio.to_thread
-import pillow_heif
-from PIL import ExifTags, Image, ImageCms, ImageOps
-
-from db.evidence import PreparedFile
-from domain.evidence import (
-    HEIC,
-    JPEG,
-    MAX_ICC_BYTES,
-    MAX_JPEG_PIXELS,
-    MAX_PIXELS,
-    PDF,
-    PNG,
-    STORED_EDGE,
-    THUMB_SIZE,
-    FileFormat,
-    damaged,
-    photo_taken_at,
-    size_problem,
-    sniff_format,
-    too_many_pixels,
-    unsupported,
-)
+from domain.evidence import PreparedFile, damaged
 from domain.text import Text
+from web import image_work
+from web.image_work import clean_name
 
-pillow_heif.register_heif_opener()
-Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS  # Pillow's own bomb check, as a second line
-
-_PIL_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "heic": "HEIF"}
-_EXIF_DATETIME_ORIGINAL = 0x9003
-_EXIF_OFFSET_TIME_ORIGINAL = 0x9011
-_SRGB = ImageCms.createProfile("sRGB")
-_LIMITER: anyio.CapacityLimiter | None = None
-_LIBC: Any = None
-if (_libc_name := ctypes.util.find_library("c")) is not None:
-    _LIBC = ctypes.CDLL(_libc_name)
+FILES_PER_PROCESS = 50
+_pool: ProcessPoolExecutor | None = None
+_files_in_pool = 0
 
 
-def _limiter() -> anyio.CapacityLimiter:
-    global _LIMITER
-    if _LIMITER is None:
-        _LIMITER = anyio.CapacityLimiter(1)
-    return _LIMITER
+def _executor() -> ProcessPoolExecutor:
+    """The image process, replaced by a fresh one every FILES_PER_PROCESS files. (Python 3.11's
+    own max_tasks_per_child can hang when a replacement starts while files are queued.)"""
+    global _pool, _files_in_pool
+    if _pool is not None and _files_in_pool >= FILES_PER_PROCESS:
+        _pool.shutdown(wait=False)  # finishes what it holds, then its process exits
+        _pool = None
+    if _pool is None:
+        # spawn: a fresh interpreter that imports only what decoding needs, not a copy of us
+        _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        _files_in_pool = 0
+    _files_in_pool += 1
+    return _pool
 
 
 async def prepare_upload(filename: str, content: bytes) -> PreparedFile | Text:
-    """The file ready to store, or the words for why it cannot be accepted."""
-    return await anyio.to_thread.run_sync(_prepare, filename, content, limiter=_limiter())
-
-
-def clean_name(filename: str) -> str:
-    """The name as the merchant knows it, without folders, control characters or line breaks."""
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
-    name = "".join(ch for ch in name if ch.isprintable())
-    return name[:200] or "file"
-
-
-def _prepare(filename: str, content: bytes) -> PreparedFile | Text:
-    name = clean_name(filename)
-    problem = size_problem(name, len(content))
-    if problem is not None:
-        return problem
-    fmt = sniff_format(content[:32])
-    if fmt is None:
-        return unsupported(name)
-    digest = hashlib.sha256(content).hexdigest()
-    if fmt is PDF:
-        # a PDF ends with %%EOF (a few bytes of trailing junk are common); no end means cut off
-        if b"%%EOF" not in content[-2048:]:
-            return damaged(name)
-        return PreparedFile(
-            name, "pdf", PDF.content_type, PDF.extension, content, None, digest, None
-        )
+    """The file checked and re-encoded, or the words for why it cannot be accepted."""
+    global _pool
+    loop = asyncio.get_running_loop()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            return _prepare_image(fmt, name, content, digest)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Warning):
-        return damaged(name)
-    finally:
-        if _LIBC is not None:
-            _LIBC.malloc_trim(0)  # hand a decoded photo's memory back to the system now
+        return await loop.run_in_executor(_executor(), image_work.prepare, filename, content)
+    except BrokenProcessPool:
+        # the decoder died on this file (out of memory, a crash in native code): refuse the
+        # file, and start a fresh process for the next one
+        _pool = None
+        return damaged(clean_name(filename))
 
 
-def _prepare_image(fmt: FileFormat, name: str, content: bytes, digest: str) -> PreparedFile | Text:
-    with Image.open(BytesIO(content)) as image:
-        if image.format != _PIL_FORMATS[fmt.name]:
-            return unsupported(name)
-        width, height = image.size  # from the header: nothing is decoded yet
-        if width * height > (MAX_JPEG_PIXELS if fmt is JPEG else MAX_PIXELS):
-            return too_many_pixels(name)
-        if fmt is JPEG:
-            image.draft("RGB", (STORED_EDGE, STORED_EDGE))
-        exif = image.getexif()
-        details = exif.get_ifd(ExifTags.IFD.Exif)
-        taken_at = photo_taken_at(
-            _exif_text(details.get(_EXIF_DATETIME_ORIGINAL)),
-            _exif_text(details.get(_EXIF_OFFSET_TIME_ORIGINAL)),
-        )
-        icc = image.info.get("icc_profile")
-        image.load()
-        # turn the pixels the way the camera meant, since the orientation tag goes with the EXIF
-        upright = ImageOps.exif_transpose(image)
-    upright = _in_srgb(upright, icc)
-    upright.thumbnail((STORED_EDGE, STORED_EDGE))
-    upright.info = {}  # nothing of the original's metadata stays
-    stored_format = JPEG if fmt is HEIC else fmt
-    stored = _encode(upright, stored_format)
-    thumb_image = upright.convert("RGB")
-    thumb_image.thumbnail((THUMB_SIZE, THUMB_SIZE))
-    thumb = BytesIO()
-    thumb_image.save(thumb, "JPEG", quality=80)
-    return PreparedFile(
-        original_name=name,
-        kind="image",
-        content_type=stored_format.content_type,
-        extension=stored_format.extension,
-        content=stored,
-        thumb=thumb.getvalue(),
-        sha256=digest,
-        taken_at=taken_at,
-    )
-
-
-def _in_srgb(image: Image.Image, icc: object) -> Image.Image:
-    """Apply the photo's colour profile (a Display P3 iPhone photo keeps its colours); an
-    oversized or unreadable profile is ignored."""
-    if not isinstance(icc, bytes) or not icc or len(icc) > MAX_ICC_BYTES:
-        return image
-    if image.mode not in ("RGB", "RGBA"):
-        return image
-    try:
-        source = ImageCms.ImageCmsProfile(BytesIO(icc))
-        converted = ImageCms.profileToProfile(image, source, _SRGB, outputMode=image.mode)
-    except (ImageCms.PyCMSError, OSError, ValueError):
-        return image
-    return converted if converted is not None else image
-
-
-def _encode(image: Image.Image, fmt: FileFormat) -> bytes:
-    out = BytesIO()
-    if fmt is JPEG:
-        if image.mode not in ("RGB", "L"):
-            image = image.convert("RGB")
-        image.save(out, "JPEG", quality=85, optimize=True)
-    elif fmt is PNG:
-        if image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
-            image = image.convert("RGBA")
-        image.save(out, "PNG", optimize=False, compress_level=6)
-    else:
-        if image.mode not in ("RGB", "RGBA"):
-            image = image.convert("RGBA" if "A" in image.mode else "RGB")
-        image.save(out, "WEBP", quality=85)
-    return out.getvalue()
-
-
-def _exif_text(value: object) -> str | None:
-    if isinstance(value, bytes):
-        return value.decode("ascii", "ignore")
-    return value if isinstance(value, str) else None
+def shutdown_image_process() -> None:
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=True, cancel_futures=True)
+        _pool = None

@@ -11,10 +11,11 @@ from typing import Any
 from litestar import Request
 from litestar.datastructures import FormMultiDict, UploadFile
 
-from db.evidence import PreparedFile, stage
-from domain.evidence import MAX_BYTES, MAX_FILES, too_many
+from db.evidence import stage
+from domain.evidence import MAX_BYTES, MAX_FILES, PreparedFile, too_many
 from web.i18n import render_text
-from web.images import clean_name, prepare_upload
+from web.image_work import clean_name
+from web.images import prepare_upload
 from web.params import whole_number
 
 FILES_FIELD = "files"

@@ -153,20 +153,35 @@ async def draft(
     return int(request_id)
 
 
-async def sign_in(client: Any, merchant_id: int) -> None:
-    """Sign a merchant in on this test client, as the code form would (a server-side session)."""
+async def session_for(merchant_id: int) -> str:
+    """A server-side session for the merchant, as the code form makes one: its cookie value."""
     import os
 
     from redis.asyncio import Redis
 
-    from web.sessions import SESSION_COOKIE, SessionStore
+    from web.sessions import SessionStore
 
     redis = Redis.from_url(os.environ["REDIS_URL"])
     try:
-        token = await SessionStore(redis).create({"merchant_id": merchant_id})
+        return await SessionStore(redis).create({"merchant_id": merchant_id})
     finally:
         await redis.aclose()
-    client.cookies.set(SESSION_COOKIE, token)
+
+
+async def sign_in(client: Any, merchant_id: int) -> None:
+    """Sign a merchant in on this test client, as the code form would (a server-side session)."""
+    from web.sessions import SESSION_COOKIE
+
+    client.cookies.set(SESSION_COOKIE, await session_for(merchant_id))
+
+
+def token_in(html: str) -> str:
+    """The CSRF token a page carries for htmx (forms post the same one as a field)."""
+    import re
+
+    match = re.search(r'"x-csrftoken": "([0-9a-f]+)"', html)
+    assert match, "the page carries a CSRF token"
+    return match.group(1)
 
 
 async def submit(request_id: int, merchant_id: int, now: datetime) -> Any:
@@ -232,10 +247,7 @@ async def csrf_token(client: Any, path: str = "/") -> str:
     back as a field), as the browser would send it. It is bound to the session cookie."""
     import re
 
-    page = await client.get(path)
-    match = re.search(r'"x-csrftoken": "([0-9a-f]+)"', page.text)
-    assert match, f"{path} carries a CSRF token"
-    return match.group(1)
+    return token_in((await client.get(path)).text)
 
 
 def aware(value: datetime) -> datetime:

@@ -13,7 +13,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 from PIL import Image
 
-from db.evidence import PreparedFile, add_to_draft, draft_files, remove_from_draft
+from db.evidence import add_to_draft, draft_files, remove_from_draft
+from domain.evidence import PreparedFile
 from db.files import LocalFileStore
 from db.tables import EvidenceFile, ReturnRequest
 from settings import PROJECT_ROOT

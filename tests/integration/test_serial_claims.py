@@ -45,9 +45,11 @@ async def _rejected(merchant_id: int, now: datetime) -> tuple[int, str]:
 
 
 async def _draft_for(merchant_id: int, now: datetime, serial: str) -> int:
-    item = await OrderItem.select(OrderItem.id, OrderItem.order).where(
-        OrderItem.serial_number == serial
-    ).first()
+    item = (
+        await OrderItem.select(OrderItem.id, OrderItem.order)
+        .where(OrderItem.serial_number == serial)
+        .first()
+    )
     return await factories.draft(merchant_id, item["order"], [item["id"]])
 
 
@@ -102,9 +104,11 @@ async def test_receiving_unbinds_only_the_requests_own_terminal(now: datetime) -
     await factories.staff_decides(
         request_id, Action.INSPECT_PASS, now, role="inspector", confirmed_serials=("SN-SAME",)
     )
-    own_line = await ReturnItem.select(ReturnItem.order_item).where(
-        ReturnItem.request == request_id
-    ).first()
+    own_line = (
+        await ReturnItem.select(ReturnItem.order_item)
+        .where(ReturnItem.request == request_id)
+        .first()
+    )
     bound = {
         row["id"]: row["bound"]
         for row in await OrderItem.select(OrderItem.id, OrderItem.bound).where(

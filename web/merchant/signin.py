@@ -20,7 +20,6 @@ from db.crypto import seal_code
 from db.merchants import merchant_by_phone
 from db.outbox import add_to_outbox
 from domain.text import N_
-from web.forms import FormData
 from web.i18n import current_locale
 from web.i18n import gettext as _
 from web.limits import client_ip
@@ -66,8 +65,15 @@ async def login_form(request: Request[Any, Any, Any]) -> Response[Any]:
     )
 
 
+async def _fields(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """The posted fields as text, whichever encoding the form used."""
+    form = await request.form()
+    return {name: value for name, value in form.items() if isinstance(value, str)}
+
+
 @post("/login", name="login_submit")
-async def login_submit(request: Request[Any, Any, Any], data: FormData) -> Response[Any]:
+async def login_submit(request: Request[Any, Any, Any]) -> Response[Any]:
+    data = await _fields(request)
     next_path = local_path(data.get("next"))
     typed = data.get("phone", "")[:40]
     phone = normalise_phone(typed)
@@ -146,7 +152,8 @@ async def code_form(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 @post("/login/code", name="login_code_submit")
-async def code_submit(request: Request[Any, Any, Any], data: FormData) -> Response[Any]:
+async def code_submit(request: Request[Any, Any, Any]) -> Response[Any]:
+    data = await _fields(request)
     phone = await _pending_phone(request)
     next_path = local_path(data.get("next"))
     if phone is None:
