@@ -44,10 +44,7 @@ class ReturnDeskApp(Litestar):
         await super().__call__(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
-    settings = settings or Settings.from_env()
-    bind_database(settings.database_url, settings.database_pool_size)
-
+def _lifespan(settings: Settings) -> Any:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await open_database()
@@ -59,6 +56,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await app.state.redis.aclose()
             await close_database()
 
+    return lifespan
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    bind_database(settings.database_url, settings.database_pool_size)
     pages: list[Any] = [*public.ROUTES, *merchant.ROUTES]
     if settings.debug:
         pages.append(dev_outbox)  # never routed in production
@@ -81,7 +84,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # merchants are often on slow 4G: pages, CSS and htmx go out gzipped
         compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6),
         exception_handlers={**EXCEPTION_HANDLERS, SignInRequired: sign_in_required_handler},
-        lifespan=[lifespan],
+        lifespan=[_lifespan(settings)],
         # a form without files needs far less; upload routes raise it for themselves
         request_max_body_size=FORM_BODY_LIMIT,
         debug=False,

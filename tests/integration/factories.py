@@ -245,7 +245,6 @@ async def staff_decides(
 async def csrf_token(client: Any, path: str = "/") -> str:
     """The CSRF token the page on `path` carries (every page has it for htmx; forms post it
     back as a field), as the browser would send it. It is bound to the session cookie."""
-    import re
 
     return token_in((await client.get(path)).text)
 

@@ -14,9 +14,9 @@ from litestar.testing import AsyncTestClient
 from PIL import Image
 
 from db.evidence import add_to_draft, draft_files, remove_from_draft
-from domain.evidence import PreparedFile
 from db.files import LocalFileStore
 from db.tables import EvidenceFile, ReturnRequest
+from domain.evidence import PreparedFile
 from settings import PROJECT_ROOT
 from tests.integration import factories
 from tests.integration.test_return_form import _start, post, token

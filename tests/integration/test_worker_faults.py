@@ -70,8 +70,8 @@ async def sent_counts(keys: list[str]) -> dict[str, int]:
     return counts
 
 
-async def wait_until_all_sent(keys: list[str], timeout: float = 40) -> dict[str, int]:
-    deadline = time.monotonic() + timeout
+async def wait_until_all_sent(keys: list[str], within: float = 40) -> dict[str, int]:
+    deadline = time.monotonic() + within
     while True:
         counts = await sent_counts(keys)
         if all(counts.values()) or time.monotonic() > deadline:
@@ -114,7 +114,8 @@ async def test_a_worker_killed_mid_batch_leaves_every_sms_sent_exactly_once(
     first = start_worker(redis, log)
     try:
         deadline = time.monotonic() + 30
-        while sum((await sent_counts(keys)).values()) < 3 and time.monotonic() < deadline:
+        # polling the database another process writes to: there is no event to wait on
+        while sum((await sent_counts(keys)).values()) < 3 and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         first.send_signal(signal.SIGKILL)  # no shutdown, no cleanup: claims and jobs left behind
         first.wait()
