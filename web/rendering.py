@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -28,6 +29,18 @@ def static_url(path: str) -> str:
     return f"/static/{path}?v={version}"
 
 
+def html_attrs(attrs: Mapping[str, object]) -> Markup:
+    """Attributes as HTML writes them: `required` for True, nothing for False or None (Jinja's
+    xmlattr writes required="True", which is not HTML)."""
+    parts = []
+    for name, value in attrs.items():
+        if value is True:
+            parts.append(Markup(" {}").format(name))  # Markup.format escapes what it inserts
+        elif value is not False and value is not None:
+            parts.append(Markup(' {}="{}"').format(name, value))
+    return Markup("").join(parts)
+
+
 def build_environment(templates: Path = PROJECT_ROOT / "templates") -> Environment:
     env = Environment(
         loader=FileSystemLoader(templates),
@@ -39,6 +52,7 @@ def build_environment(templates: Path = PROJECT_ROOT / "templates") -> Environme
     env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
     )
+    env.filters["html_attrs"] = html_attrs
     env.globals["static"] = static_url
     env.globals["format_when"] = i18n.format_when
     env.globals["render_text"] = i18n.render_text

@@ -1,4 +1,5 @@
-/* ReturnDesk's one script: upload progress for the evidence form. Everything works without it. */
+/* ReturnDesk's one script: upload progress, text counters, "go back" links. Everything works
+   without it. */
 (function () {
   "use strict";
   // Choosing files starts the upload at once; without this script the Upload button does it.
@@ -17,5 +18,26 @@
     if (bar && event.detail.lengthComputable) {
       bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
     }
+  });
+  // "12 / 4000": the limit the server holds the text to, counted as one types.
+  function count(field) {
+    var counter = document.querySelector('[data-count-for="' + field.id + '"]');
+    var most = parseInt(field.getAttribute("maxlength"), 10);
+    if (!counter || !most) { return; }
+    counter.textContent = field.value.length + " / " + most;
+    counter.classList.toggle("field-count-full", field.value.length >= most);
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("textarea[maxlength]")) { count(event.target); }
+  });
+  function countAll() {
+    document.querySelectorAll("textarea[maxlength]").forEach(count);
+  }
+  document.addEventListener("DOMContentLoaded", countAll);
+  document.addEventListener("htmx:afterSettle", countAll);
+  // Error pages after a post offer "back to the form": the browser's Back keeps what was typed.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.js-back");
+    if (link && window.history.length > 1) { event.preventDefault(); window.history.back(); }
   });
 })();

@@ -220,6 +220,7 @@ async def staff_decides(
     role: str = "reviewer",
     staff_id: str = "staff:1",
     name: str = "审核员 王芳",
+    staged_files: Any = (),
     **command_fields: Any,
 ) -> Any:
     """A staff decision through the same store the admin will use (a pass confirms every
@@ -237,6 +238,7 @@ async def staff_decides(
         Actor(Role(role), staff_id),
         now,
         actor_name=name,
+        staged_files=staged_files,
     )
     assert isinstance(result, Applied), result
     return result
@@ -254,3 +256,33 @@ def aware(value: datetime) -> datetime:
     from datetime import UTC
 
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def outlet(code: str) -> int:
+    from db.tables import Outlet
+
+    rows = await Outlet.insert(Outlet(code=code, name=f"网点 {code}")).returning(Outlet.id)
+    return int(rows[0]["id"])
+
+
+async def staged(request_id: int, actor_id: str, name: str = "photo.jpg") -> int:
+    """A file the actor staged on the request (as an upload with a form does), bytes not kept."""
+    from datetime import UTC, datetime
+
+    from db.tables import StagedFile
+
+    n = next(_counter)
+    rows = await StagedFile.insert(
+        StagedFile(
+            request=request_id,
+            uploaded_by=actor_id,
+            kind="image",
+            original_name=name,
+            stored_name=f"{n:032x}.jpg",
+            content_type="image/jpeg",
+            size=1000,
+            sha256=f"{n:064x}",
+            created_at=datetime.now(UTC),
+        )
+    ).returning(StagedFile.id)
+    return int(rows[0]["id"])

@@ -176,7 +176,7 @@ async def test_a_new_staff_message_reaches_the_open_page_through_the_poller(
 ) -> None:
     request_id, rma = await _merchant_with_request(en, now)
     page = await en.get(f"/returns/{rma}")
-    poll = re.search(r'hx-get="([^"]+/status\?v=[^"]+)"', page.text)
+    poll = re.search(r'data-hx-get="([^"]+/status\?v=[^"]+)"', page.text)
     assert poll
     htmx = {"HX-Request": "true"}
     assert (await en.get(poll.group(1), headers=htmx)).status_code == 204
@@ -185,7 +185,7 @@ async def test_a_new_staff_message_reaches_the_open_page_through_the_poller(
     changed = await en.get(poll.group(1), headers=htmx)
 
     assert changed.status_code == 200
-    assert 'id="thread" class="thread plain-list" hx-swap-oob="true"' in changed.text
+    assert 'id="thread" class="thread plain-list" data-hx-swap-oob="true"' in changed.text
     assert "We received your photos." in changed.text
     assert 'id="request-live"' not in changed.text  # the action forms are left as they were
 

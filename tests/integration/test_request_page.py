@@ -427,7 +427,7 @@ async def test_the_status_fragment_is_empty_until_a_staff_decision_then_brings_i
 ) -> None:
     _, request_id, rma = await _signed_in_with_request(en, now)
     page = await en.get(f"/returns/{rma}")
-    poll = re.search(r'hx-get="([^"]+/status\?v=[^"]+)" hx-trigger="every 3s"', page.text)
+    poll = re.search(r'data-hx-get="([^"]+/status\?v=[^"]+)" data-hx-trigger="every 3s"', page.text)
     assert poll, "the page polls for changes"
     htmx = {"HX-Request": "true"}
 
@@ -439,11 +439,11 @@ async def test_the_status_fragment_is_empty_until_a_staff_decision_then_brings_i
 
     assert changed.status_code == 200
     assert "<html" not in changed.text  # a fragment, not a page
-    assert 'id="request-live" hx-swap-oob="true"' in changed.text
+    assert 'id="request-live" data-hx-swap-oob="true"' in changed.text
     assert "Approved, waiting for the parcel" in changed.text
-    assert 'hx-swap-oob="innerHTML"' in changed.text  # told to screen readers via #live
+    assert 'data-hx-swap-oob="innerHTML"' in changed.text  # told to screen readers via #live
     assert "/ship" in changed.text  # the newly allowed action comes with it
-    fresh = re.search(r'hx-get="([^"]+/status\?v=[^"]+)"', changed.text)
+    fresh = re.search(r'data-hx-get="([^"]+/status\?v=[^"]+)"', changed.text)
     assert fresh and fresh.group(1) != poll.group(1)
     again = await en.get(fresh.group(1), headers=htmx)
     assert again.status_code == 204
@@ -495,3 +495,29 @@ async def test_a_refunded_request_promises_the_receipt_without_faking_it(
     assert "质检 李强" in page.text and "财务 陈静" in page.text
     for action in ("/cancel", "/ship", "/appeal", "/answer"):
         assert action not in page.text
+
+
+async def test_after_a_failed_inspection_the_merchant_may_accept_instead_of_appealing(
+    en: Client, now: datetime
+) -> None:
+    _merchant, request_id, rma = await _signed_in_with_request(en, now)
+    for action, role in ((Action.APPROVE, "reviewer"), (Action.RECEIVE, "inspector")):
+        await factories.staff_decides(request_id, action, now, role=role)
+    photo = await factories.staged(request_id, "staff:3")
+    await factories.staff_decides(
+        request_id,
+        Action.INSPECT_FAIL,
+        now,
+        role="inspector",
+        staff_id="staff:3",
+        message="Liquid inside",
+        staged_files=[photo],
+    )
+    page = await en.get(f"/returns/{rma}")
+    assert 'action="/returns/' in page.text and "/appeal" in page.text
+    assert "Accept and have the goods sent back" in page.text
+    accepted = await _post(en, rma, "/accept", {}, version=await _version(request_id))
+    assert accepted.status_code == 303
+    after = await en.get(f"/returns/{rma}")
+    assert "we will send the goods back to you" in after.text
+    assert "Send my appeal" not in after.text and "Accept and have" not in after.text
