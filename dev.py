@@ -26,7 +26,9 @@ WORKER_COMMAND = [sys.executable, "-m", "arq", "workers.settings.WorkerSettings"
 RESTART_DELAY = 1.0
 
 
-def web_command(port: int, trusted_proxies: tuple[str, ...] = ()) -> list[str]:
+def web_command(
+    port: int, trusted_proxies: tuple[str, ...] = (), app: str = "--factory web.app:app_from_env"
+) -> list[str]:
     """uvicorn with one process. X-Forwarded-For is believed only from TRUSTED_PROXIES: by
     default from nobody, so a client cannot choose the address its limits count under."""
     proxies = (
@@ -35,7 +37,7 @@ def web_command(port: int, trusted_proxies: tuple[str, ...] = ()) -> list[str]:
         else ["--no-proxy-headers"]
     )
     return [
-        sys.executable, "-m", "uvicorn", "--factory", "web.app:app_from_env",
+        sys.executable, "-m", "uvicorn", *app.split(),
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *proxies,
     ]  # fmt: skip
 

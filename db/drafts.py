@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from db.crypto import encrypt_account
-from db.engine import atomic, reading
+from db.engine import atomic, for_update, reading
 from db.evidence import stored_names
 from db.files import FileStore
 from db.policies import current_policy, ensure_policy
@@ -213,16 +213,16 @@ async def _insert_items(request_id: int, items: list[ChosenItem]) -> None:
 async def _update_draft(
     request_id: int, merchant_id: int, values: dict[Any, Any], reached: int, now: datetime
 ) -> bool:
-    """Write fields of a draft (only while it is one) and remember the furthest step reached."""
-    row = (
-        await ReturnRequest.select(ReturnRequest.draft_step, ReturnRequest.version)
-        .where(
-            (ReturnRequest.id == request_id)
-            & (ReturnRequest.merchant == merchant_id)
-            & (ReturnRequest.state == State.DRAFT)
-        )
-        .first()
+    """Write fields of a draft (only while it is one) and remember the furthest step reached.
+    Call inside atomic(): the row is locked from the read on, so two saves of one draft (two
+    taps, two tabs) queue and both land, the last one last; a submit meanwhile wins and the
+    save finds no draft."""
+    draft = ReturnRequest.select(ReturnRequest.draft_step, ReturnRequest.version).where(
+        (ReturnRequest.id == request_id)
+        & (ReturnRequest.merchant == merchant_id)
+        & (ReturnRequest.state == State.DRAFT)
     )
+    row = await for_update(draft).first()
     if row is None:
         return False
     values = {

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from db import sql
 from db.engine import reading
 from db.policies import current_policy, policy_version
-from db.snapshots import REQUEST_COLUMNS, aware_at, items_of, snapshot_from
-from db.tables import ReturnRequest
+from db.snapshots import aware_at, snapshot_from
+from db.sql import fetch
 from domain.lifecycle import ReturnSnapshot, State
 from domain.terms import FINISHED_STATES
 
@@ -39,14 +40,9 @@ class RequestSummary:
 async def requests_of(merchant_id: int, locale: str) -> list[RequestSummary]:
     """Two queries whatever the number of requests: the requests, then all their items."""
     async with reading():
-        rows = await (
-            ReturnRequest.select(*REQUEST_COLUMNS)
-            .where(ReturnRequest.merchant == merchant_id)
-            .order_by(ReturnRequest.updated_at, ascending=False)
-            .output(load_json=True)
-        )
+        rows = await fetch(sql.REQUESTS_OF_MERCHANT, merchant_id, json_columns=("risk_findings",))
         items_by_request: dict[int, list[dict[str, Any]]] = {}
-        for item in await items_of([row["id"] for row in rows]):
+        for item in await fetch(sql.ITEMS_OF_MERCHANT, merchant_id):
             items_by_request.setdefault(item["request"], []).append(item)
         # versions are cached; drafts share today's policy, read once
         versions = {row["policy_version"] for row in rows if row["state"] != State.DRAFT.value}
@@ -70,3 +66,9 @@ async def requests_of(merchant_id: int, locale: str) -> list[RequestSummary]:
             )
         )
     return sorted(summaries, key=lambda summary: not summary.is_open)
+
+
+async def requests_version(merchant_id: int) -> tuple[int, int, int]:
+    """(how many, their versions summed, the newest id): changes whenever the list would."""
+    row = (await fetch(sql.REQUESTS_VERSION, merchant_id))[0]
+    return int(row["n"]), int(row["versions"] or 0), int(row["newest"] or 0)

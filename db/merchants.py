@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from db import sql
+from db.sql import fetch
 from db.tables import Merchant, Notification
 
 
@@ -36,6 +38,14 @@ def _account(row: dict[str, object]) -> MerchantAccount:
         phone=str(row["phone"]),
         locale=str(row["locale"]),
     )
+
+
+async def merchant_with_unread(merchant_id: int) -> tuple[MerchantAccount, int] | None:
+    """The merchant and how many notifications wait unread, in one query (every page asks)."""
+    rows = await fetch(sql.MERCHANT_WITH_UNREAD, merchant_id)
+    if not rows:
+        return None
+    return _account(rows[0]), int(rows[0]["unread"])
 
 
 async def unread_count(merchant_id: int) -> int:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from db import sql
 from db.engine import reading
 from db.snapshots import (
     RequestRows,
@@ -18,7 +19,8 @@ from db.snapshots import (
     request_row,
     snapshot_from,
 )
-from db.tables import Event, EvidenceFile, Message, ReturnRequest, SideCase
+from db.sql import fetch
+from db.tables import ReturnRequest
 from domain.lifecycle import ReturnSnapshot
 from domain.side_cases import SideCaseKind, SideCaseRecord, SideCaseStatus
 from domain.terms import Action, Role, State
@@ -205,46 +207,18 @@ def _by(rows: list[dict[str, Any]], column: str) -> dict[int, list[Attachment]]:
     return found
 
 
-async def _files_events_messages(request_id: int, include_internal: bool) -> tuple[Any, ...]:
-    files = await (
-        EvidenceFile.select(
-            EvidenceFile.id,
-            EvidenceFile.event,
-            EvidenceFile.message,
-            EvidenceFile.kind,
-            EvidenceFile.original_name,
-            EvidenceFile.thumb_name,
-        )
-        .where(EvidenceFile.request == request_id)
-        .order_by(EvidenceFile.id)
-    )
-    events = await (
-        Event.select()
-        .where(Event.request == request_id)
-        .order_by(Event.at, ascending=False)
-        .order_by(Event.id, ascending=False)
-    )
-    visible: Any = Message.request == request_id
-    if not include_internal:
-        visible &= Message.internal == False  # noqa: E712 - a SQL comparison
-    messages = await Message.select().where(visible).order_by(Message.id)
-    cases = await (
-        SideCase.select()
-        .where(SideCase.request == request_id)
-        .order_by(SideCase.id, ascending=False)
-    )
-    return files, events, messages, cases
-
-
 async def request_page(request_id: int, *, include_internal: bool = False) -> RequestPage:
     """Everything a request page shows, read in six queries on one connection."""
     async with reading():
-        row = await request_row(ReturnRequest.id == request_id)
+        row = await request_row(request_id)
         if row is None:
             raise LookupError(request_id)
-        items = await items_of([request_id])
+        items = await items_of(request_id)
         rows = RequestRows(row, items, snapshot_from(row, items, await policy_of(row)))
-        files, events, messages, cases = await _files_events_messages(request_id, include_internal)
+        files = await fetch(sql.FILES_OF_REQUEST, request_id)
+        events = await fetch(sql.EVENTS_OF_REQUEST, request_id)
+        messages = await fetch(sql.MESSAGES_OF_REQUEST, request_id, False, include_internal)
+        cases = await fetch(sql.SIDE_CASES_OF_REQUEST, request_id)
     by_message, by_event = _by(files, "message"), _by(files, "event")
     main: list[ThreadMessage] = []
     by_case: dict[int, list[ThreadMessage]] = {}
@@ -276,14 +250,7 @@ async def merchant_request_id(rma: str, merchant_id: int) -> tuple[int, int] | N
 async def request_fingerprint(rma: str, merchant_id: int) -> tuple[int, int, int] | None:
     """(id, version, newest visible message id) of this merchant's request, in one query: what
     the request page's poller compares. None for anyone else's request or none."""
-    rows = await ReturnRequest.raw(
-        "SELECT r.id, r.version, (SELECT MAX(m.id) FROM message m"
-        " WHERE m.request = r.id AND m.internal = {}) AS last_message"
-        " FROM return_request r WHERE r.rma = {} AND r.merchant = {}",
-        False,
-        rma,
-        merchant_id,
-    )
+    rows = await fetch(sql.FINGERPRINT, False, rma, merchant_id)
     if not rows:
         return None
     row = rows[0]

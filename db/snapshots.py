@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from db import sql
 from db.errors import NotFound
 from db.policies import current_policy, policy_version
-from db.tables import EvidenceFile, ReturnItem, ReturnRequest, SerialClaim
+from db.sql import fetch
+from db.tables import EvidenceFile, SerialClaim
 from domain.lifecycle import (
     AppealOf,
     FeePayer,
@@ -33,32 +35,6 @@ def aware(value: datetime | None) -> datetime | None:
 def aware_at(value: datetime) -> datetime:
     """`aware` for a column that is never NULL."""
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-# the request row with its order's facts, as one joined query
-REQUEST_COLUMNS: tuple[Any, ...] = (
-    *ReturnRequest.all_columns(exclude=[ReturnRequest.refund_account_enc]),
-    ReturnRequest.order.order_no,
-    ReturnRequest.order.completed_at,
-    ReturnRequest.order.delivered_at,
-    ReturnRequest.order.paid_total_fen,
-    ReturnRequest.order.invoice_issued,
-)
-
-ITEM_COLUMNS: tuple[Any, ...] = (
-    ReturnItem.id,
-    ReturnItem.request,
-    ReturnItem.quantity,
-    ReturnItem.serial_number,
-    ReturnItem.order_item.id,
-    ReturnItem.order_item.unit_price_fen,
-    ReturnItem.order_item.product.category.key,  # type: ignore[union-attr]
-    ReturnItem.order_item.product.name_zh,  # type: ignore[union-attr]
-    ReturnItem.order_item.product.name_en,  # type: ignore[union-attr]
-    ReturnItem.order_item.tid,
-    ReturnItem.order_item.activated,
-    ReturnItem.order_item.bound,
-)
 
 
 @dataclass(frozen=True)
@@ -88,7 +64,7 @@ def snapshot_from(
     evidence_count: int = 0,
     serial_holders: dict[str, HeldSerial] | None = None,
 ) -> ReturnSnapshot:
-    """The one mapping from a request row (REQUEST_COLUMNS) and its items to a snapshot."""
+    """The one mapping from a request row (db.sql.REQUEST) and its items to a snapshot."""
     return ReturnSnapshot(
         state=State(row["state"]),
         version=row["version"],
@@ -132,22 +108,13 @@ def snapshot_from(
     )
 
 
-async def request_row(where: Any) -> dict[str, Any] | None:
-    row: dict[str, Any] | None = (
-        await ReturnRequest.select(*REQUEST_COLUMNS).where(where).output(load_json=True).first()
-    )
-    return row
+async def request_row(request_id: int) -> dict[str, Any] | None:
+    rows = await fetch(sql.REQUEST_BY_ID, request_id, json_columns=("risk_findings",))
+    return rows[0] if rows else None
 
 
-async def items_of(request_ids: list[int]) -> list[dict[str, Any]]:
-    if not request_ids:
-        return []
-    rows: list[dict[str, Any]] = (
-        await ReturnItem.select(*ITEM_COLUMNS)
-        .where(ReturnItem.request.is_in(request_ids))
-        .order_by(ReturnItem.id)
-    )
-    return rows
+async def items_of(request_id: int) -> list[dict[str, Any]]:
+    return await fetch(sql.ITEMS_OF_REQUEST, request_id)
 
 
 async def policy_of(row: dict[str, Any]) -> Any:
@@ -195,10 +162,10 @@ async def read_request(request_id: int, *, for_submit: bool = False) -> RequestR
     """The request, its items and its snapshot; NotFound if there is none.
 
     Only a submit needs the serial claims of other requests and the evidence count."""
-    row = await request_row(ReturnRequest.id == request_id)
+    row = await request_row(request_id)
     if row is None:
         raise NotFound(request_id)
-    items = await items_of([request_id])
+    items = await items_of(request_id)
     policy = await policy_of(row)
     extra: dict[str, Any] = {}
     if for_submit or row["state"] == State.DRAFT.value:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 PREFIX = "RD"
 # Crockford base32: no I, L, O or U, so nothing reads as 1, 0 or a rude word
@@ -40,6 +41,7 @@ def make_rma(now: datetime, entropy: bytes) -> str:
     return _display(payload + _check_character(payload))
 
 
+@lru_cache(maxsize=4096)  # a bounded cache: the text comes from anyone
 def normalise_rma(text: str) -> str | None:
     """The canonical form of what someone typed or scanned, or None if it is not a valid RMA."""
     compact = text.upper().replace(" ", "").replace("-", "").translate(_LOOKALIKES)

@@ -55,19 +55,26 @@ async def main() -> int:
 
 
 async def _run() -> int:
+    if os.environ.get("BENCH_SECTIONS") == "server":  # only the real-server pages
+        from tests.bench_pages.server import prepare_data, real_server_section
+
+        real_server_section(await prepare_data())
+        return 0
     import logging
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     from litestar.testing import AsyncTestClient
 
-    from db.engine import close_database, open_database, run_migrations
-    from db.returns import apply_action, load_snapshot
-    from db.tables import JobRecord, ReturnRequest
+    from db.engine import bind_database, close_database, open_database, run_migrations
+    from db.returns import apply_action
+    from db.snapshots import load_snapshot
+    from db.tables import PolicyVersion, ReturnRequest
     from domain.lifecycle import Action, Actor, Command, Role, decide
     from settings import Settings
     from tests.integration import factories
     from web.app import create_app
 
+    bind_database(os.environ["DATABASE_URL"], 0)
     await open_database()
     await run_migrations()
     now = datetime.now(UTC)
@@ -85,7 +92,7 @@ async def _run() -> int:
     baseline = await _timed(
         "baseline: one-row insert",
         200,
-        lambda i: JobRecord.insert(JobRecord(key=f"bench:{i}", job="bench", done_at=now)),
+        lambda i: PolicyVersion.insert(PolicyVersion(version=1000 + i, body={}, reason="bench")),
     )
     submit = await _timed(
         "apply_action(submit) incl. risk + outbox",
@@ -130,6 +137,10 @@ async def _run() -> int:
         )
         print(f"  ratio poll / healthz: {poll / health:.1f}x")
     await close_database()
+
+    from tests.bench_pages.server import prepare_data, real_server_section
+
+    real_server_section(await prepare_data())
     return 0
 
 

@@ -10,7 +10,7 @@ from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
-from db.merchants import MerchantAccount, merchant_by_id, unread_count
+from db.merchants import MerchantAccount, merchant_with_unread
 from domain.lifecycle import Actor, Role
 from web.navigation import redirect_to
 from web.sessions import SESSION_COOKIE, SessionStore
@@ -32,6 +32,19 @@ def merchant_actor(merchant: MerchantAccount) -> Actor:
     return Actor(Role.MERCHANT, f"merchant:{merchant.id}", merchant.id)
 
 
+async def session_merchant_id(connection: ASGIConnection[Any, Any, Any, Any]) -> int | None:
+    """Whose merchant session this is, from Redis alone (what a poll every few seconds needs)."""
+    state = connection.state
+    if "merchant_id" not in state.dict():
+        session = await SessionStore(connection.app.state.redis).load(
+            connection.cookies.get(SESSION_COOKIE)
+        )
+        found = session.get("merchant_id") if session else None
+        state.merchant_id = found if isinstance(found, int) else None
+    merchant_id: int | None = state.merchant_id
+    return merchant_id
+
+
 async def signed_in_merchant(
     connection: ASGIConnection[Any, Any, Any, Any],
 ) -> MerchantAccount | None:
@@ -43,14 +56,9 @@ async def signed_in_merchant(
         return merchant
     state.merchant = None
     state.unread_count = 0
-    session = await SessionStore(connection.app.state.redis).load(
-        connection.cookies.get(SESSION_COOKIE)
-    )
-    merchant_id = session.get("merchant_id") if session else None
-    if isinstance(merchant_id, int):
-        state.merchant = await merchant_by_id(merchant_id)
-        if state.merchant is not None:
-            state.unread_count = await unread_count(merchant_id)
+    merchant_id = await session_merchant_id(connection)
+    if merchant_id is not None and (found := await merchant_with_unread(merchant_id)):
+        state.merchant, state.unread_count = found
     return state.merchant  # type: ignore[no-any-return]
 
 
@@ -64,6 +72,14 @@ async def merchant_required(
 ) -> None:
     """Guard for merchant pages: signed in as a merchant, else to /login and back."""
     if await signed_in_merchant(connection) is None:
+        raise SignInRequired("/login", _here(connection))
+
+
+async def merchant_session_required(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Guard for the page poller: a merchant session, checked in Redis only."""
+    if await session_merchant_id(connection) is None:
         raise SignInRequired("/login", _here(connection))
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from http.cookies import SimpleCookie
 from typing import Any
 
 from litestar.datastructures import Cookie, MutableScopeHeaders
@@ -19,6 +18,7 @@ from litestar.enums import ScopeType
 from litestar.exceptions import PermissionDeniedException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from web.security import cookies_of
 from web.sessions import SESSION_COOKIE
 
 VISITOR_COOKIE = "rd_visit"
@@ -32,20 +32,13 @@ def token_for(secret: str, binding: str) -> str:
     return hmac.new(secret.encode(), b"csrf:" + binding.encode(), hashlib.sha256).hexdigest()
 
 
-def _cookies(scope: Scope) -> dict[str, str]:
-    jar: SimpleCookie = SimpleCookie()
-    for name, value in scope["headers"]:
-        if name == b"cookie":
-            try:
-                jar.load(value.decode("latin-1"))
-            except Exception:  # noqa: S112 - a malformed cookie header counts as no cookies
-                continue
-    return {key: morsel.value for key, morsel in jar.items()}
-
-
 def csrf_token(scope: Scope) -> str:
-    """The token pages put into their forms (set by the middleware for every request)."""
-    return str(scope.get("state", {}).get("csrf_token", ""))
+    """The token pages put into their forms; computed when a page first asks (a poll or a
+    file never does)."""
+    state = scope.get("state", {})
+    if "csrf_token" not in state and "csrf_binding" in state:
+        state["csrf_token"] = token_for(state["csrf_secret"], state["csrf_binding"])
+    return str(state.get("csrf_token", ""))
 
 
 def csrf_middleware_factory(secret: str, *, secure_cookie: bool) -> Any:
@@ -54,17 +47,17 @@ def csrf_middleware_factory(secret: str, *, secure_cookie: bool) -> Any:
             if scope["type"] != ScopeType.HTTP or scope["path"].startswith(EXEMPT_PREFIXES):
                 await app(scope, receive, send)
                 return
-            cookies = _cookies(scope)
+            cookies = cookies_of(scope)
             binding = cookies.get(SESSION_COOKIE) or cookies.get(VISITOR_COOKIE)
             new_visitor = None
-            if binding is None:
+            if not binding:
                 new_visitor = binding = secrets.token_urlsafe(24)
-            expected = token_for(secret, binding)
-            scope.setdefault("state", {})["csrf_token"] = expected
-            unsafe = scope["method"] not in SAFE_METHODS
-            # a post from a browser we never gave a token to cannot carry a valid one
-            if unsafe and (new_visitor is not None or not await _carries(scope, receive, expected)):
-                raise PermissionDeniedException("CSRF token verification failed")
+            scope["state"].update(csrf_binding=binding, csrf_secret=secret)
+            if scope["method"] not in SAFE_METHODS:
+                # a post from a browser we never gave a token to cannot carry a valid one
+                carried = new_visitor is None and await _carries(scope, receive, csrf_token(scope))
+                if not carried:
+                    raise PermissionDeniedException("CSRF token verification failed")
             if new_visitor is not None:
                 send = _setting_visitor_cookie(send, new_visitor, secure_cookie)
             await app(scope, receive, send)

@@ -41,9 +41,13 @@ def html_attrs(attrs: Mapping[str, object]) -> Markup:
     return Markup("").join(parts)
 
 
-def build_environment(templates: Path = PROJECT_ROOT / "templates") -> Environment:
+def build_environment(
+    templates: Path = PROJECT_ROOT / "templates", *, reload: bool = True
+) -> Environment:
+    """Templates compiled once; with `reload` (development) an edited one is read again."""
     env = Environment(
         loader=FileSystemLoader(templates),
+        auto_reload=reload,
         autoescape=select_autoescape(["html", "xml"], default_for_string=True),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from litestar.datastructures import MutableScopeHeaders
+from functools import lru_cache
+
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -34,15 +35,19 @@ SECURITY_HEADERS = {
 }
 
 
+_RAW_HEADERS = [(name.encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+
+
 def with_security_headers(send: Send) -> Send:
-    """`send`, adding the headers to the start of every response that lacks them."""
+    """`send`, adding the headers to the start of every response that lacks them (a page may
+    set its own, e.g. a stricter CSP for served files)."""
 
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
-            headers = MutableScopeHeaders.from_message(message)
-            for name, value in SECURITY_HEADERS.items():
-                if name not in headers:
-                    headers[name] = value
+            headers = list(message.get("headers") or ())
+            present = {name.lower() for name, _value in headers}
+            headers += [pair for pair in _RAW_HEADERS if pair[0] not in present]
+            message = {**message, "headers": headers}
         await send(message)
 
     return wrapped
@@ -59,18 +64,35 @@ def head_as_get(send: Send) -> Send:
     return wrapped
 
 
+@lru_cache(maxsize=4096)
+def _parse_cookies(header: str) -> dict[str, str]:
+    cookies: dict[str, str] = {}
+    for part in header.split(";"):
+        name, _sep, value = part.strip().partition("=")
+        if name:
+            cookies.setdefault(name, value.strip().strip('"'))
+    return cookies
+
+
+def cookies_of(scope: Scope) -> dict[str, str]:
+    """The request's cookies, read once (each middleware and page asks)."""
+    state = scope.setdefault("state", {})
+    found: dict[str, str] | None = state.get("rd_cookies")
+    if found is None:
+        header = "; ".join(
+            value.decode("latin-1") for name, value in scope["headers"] if name == b"cookie"
+        )
+        found = state["rd_cookies"] = _parse_cookies(header[:8192])
+    return found
+
+
 def apply_locale(scope: Scope) -> None:
     """Serve this request in the remembered language, else the browser's, else Chinese."""
-    cookie, accept = None, None
+    accept = None
     for name, value in scope["headers"]:
-        if name == b"cookie":
-            for part in value.decode("latin-1").split(";"):
-                key, _, val = part.strip().partition("=")
-                if key == i18n.LANG_COOKIE:
-                    cookie = val
-        elif name == b"accept-language":
+        if name == b"accept-language":
             accept = value.decode("latin-1")
-    i18n.set_locale(i18n.choose_locale(cookie, accept))
+    i18n.set_locale(i18n.choose_locale(cookies_of(scope).get(i18n.LANG_COOKIE), accept))
 
 
 def locale_middleware(app: ASGIApp) -> ASGIApp:

@@ -286,3 +286,25 @@ async def staged(request_id: int, actor_id: str, name: str = "photo.jpg") -> int
         )
     ).returning(StagedFile.id)
     return int(rows[0]["id"])
+
+
+async def merchant_answers(request_id: int, merchant_id: int, now: datetime, text: str) -> Any:
+    """The merchant answers a question and sends the request back for review."""
+    from db.returns import Applied, apply_action
+    from domain.lifecycle import Action, Actor, Command, Role
+
+    actor = Actor(Role.MERCHANT, f"merchant:{merchant_id}", merchant_id)
+    result = await apply_action(request_id, Command(Action.RESUBMIT, text), actor, now)
+    assert isinstance(result, Applied), result
+    return result
+
+
+async def message(request_id: int, merchant_id: int, body: str, now: datetime) -> int:
+    """A message from the merchant on the request's thread."""
+    from db.conversations import post_message
+    from domain.lifecycle import Actor, Role
+
+    actor = Actor(Role.MERCHANT, f"merchant:{merchant_id}", merchant_id)
+    result = await post_message(request_id, actor, "商户", body, now)
+    assert isinstance(result, int), result
+    return result

@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
-from db.merchant_requests import requests_of
+from db.merchant_requests import requests_of, requests_version
 from db.notifications import mark_all_read, mark_read, notifications_of
 from domain.labels import MERCHANT_DEADLINES, STATE_LABELS, STATE_TONE, next_step
 from domain.notices import NOTICE_TEXTS
@@ -16,6 +16,7 @@ from domain.text import Text
 from web.auth import current_merchant, merchant_required, signed_in_merchant
 from web.i18n import current_locale, render_text
 from web.navigation import local_path, redirect_to
+from web.page_cache import render_versioned
 from web.params import row_id
 from web.rendering import render
 
@@ -23,19 +24,26 @@ from web.rendering import render
 @get("/", name="home")
 async def home(request: Request[Any, Any, Any]) -> Response[Any]:
     merchant = await signed_in_merchant(request)
-    if merchant is None:
-        return render(request, "public/home.html")
-    summaries = await requests_of(merchant.id, current_locale())
-    return render(
-        request,
-        "merchant/home.html",
-        open_requests=[s for s in summaries if s.is_open],
-        closed_requests=[s for s in summaries if not s.is_open],
-        state_labels=STATE_LABELS,
-        state_tones=STATE_TONE,
-        next_step=next_step,
-        merchant_deadlines=MERCHANT_DEADLINES,
-    )
+    if merchant is None:  # the same for everyone: rendered once per language and hour
+        return await render_versioned(request, "public/home.html", ("public",), _nothing)
+
+    async def context() -> dict[str, Any]:
+        summaries = await requests_of(merchant.id, current_locale())
+        return {
+            "open_requests": [s for s in summaries if s.is_open],
+            "closed_requests": [s for s in summaries if not s.is_open],
+            "state_labels": STATE_LABELS,
+            "state_tones": STATE_TONE,
+            "next_step": next_step,
+            "merchant_deadlines": MERCHANT_DEADLINES,
+        }
+
+    version = ("home", merchant.id, *await requests_version(merchant.id))
+    return await render_versioned(request, "merchant/home.html", version, context)
+
+
+async def _nothing() -> dict[str, Any]:
+    return {}
 
 
 def notice_text(kind: str, params: dict[str, Any]) -> str:

@@ -17,7 +17,14 @@ from db.returns import apply_action
 from db.snapshots import load_snapshot
 from domain.lifecycle import Action, Command, Refusal, allowed_actions
 from domain.rma import normalise_rma
-from web.auth import current_merchant, merchant_actor, merchant_required
+from web.auth import (
+    current_merchant,
+    merchant_actor,
+    merchant_required,
+    merchant_session_required,
+    session_merchant_id,
+    signed_in_merchant,
+)
 from web.i18n import render_text
 from web.merchant import conversation, track
 from web.merchant.request_view import (
@@ -30,6 +37,7 @@ from web.merchant.request_view import (
     stay_at,
 )
 from web.navigation import redirect_to
+from web.page_cache import render_versioned
 from web.params import form_number
 from web.rendering import render
 from web.uploads import FORM_BODY_LIMIT, UPLOAD_BODY_LIMIT, stage_form_files
@@ -39,17 +47,28 @@ GUARDS = [merchant_required]
 
 @get("/returns/{rma:str}", name="request_page", guards=GUARDS)
 async def request_page(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response[Any]:
-    request_id, _version = await own_request(request, rma)
-    return render(request, TEMPLATE, **await page_context(request, request_id))
-
-
-@get("/returns/{rma:str}/status", name="request_status", guards=GUARDS)
-async def request_status(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response[Any]:
-    """The poller's fragment: 204 while nothing changed, else the changed parts (out of band)."""
     canonical = normalise_rma(rma[:40])
     found = (
         await request_fingerprint(canonical, current_merchant(request).id) if canonical else None
     )
+    if found is None:
+        raise NotFound(rma)  # anyone else's request, an unknown or a malformed RMA: the same 404
+    request_id, version, last_message = found
+    return await render_versioned(
+        request,
+        TEMPLATE,
+        ("request", request_id, version, last_message),
+        lambda: page_context(request, request_id),
+    )
+
+
+@get("/returns/{rma:str}/status", name="request_status", guards=[merchant_session_required])
+async def request_status(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response[Any]:
+    """The poller's fragment: 204 while nothing changed — one query, no more — else the
+    changed parts out of band, the bell's count among them."""
+    canonical = normalise_rma(rma[:40])
+    merchant_id = await session_merchant_id(request)
+    found = await request_fingerprint(canonical, merchant_id) if canonical and merchant_id else None
     if found is None:
         raise NotFound(rma)  # the same 404 as the page
     request_id, version, last_message = found
@@ -61,6 +80,7 @@ async def request_status(request: Request[Any, Any, Any], rma: FromPath[str]) ->
     if seen == current:
         return Response(content="", status_code=204, headers=headers)
     seen_version, _sep, seen_message = seen.partition(".")
+    await signed_in_merchant(request)  # the bell's count, for the merchant's whole header
     context = await page_context(request, request_id)
     context["state_changed"] = seen_version != str(version)
     context["thread_changed"] = seen_message != str(last_message)

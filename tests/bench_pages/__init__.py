@@ -1,0 +1,1 @@
+"""The pages benchmark's parts: a bare Litestar + Jinja app to compare against."""
