@@ -4,6 +4,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 CHROMIUM ?= /usr/bin/chromium
 AXE_VERSION := 4.14.1
+VNU_VERSION := 26.9.27
 
 .PHONY: dev test check bench install browser-deps catalogs format
 
@@ -18,8 +19,11 @@ dev: install
 
 browser-deps:
 	@test -x $(CHROMIUM) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	@command -v java >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null)
 	@test -s tests/browser/vendor/axe.min.js || { dir=$$(mktemp -d) && cd $$dir && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && \
 		mkdir -p $(CURDIR)/tests/browser/vendor && tar -xzf axe-core-*.tgz -O package/axe.min.js > $(CURDIR)/tests/browser/vendor/axe.min.js; }
+	@test -s tests/browser/vendor/vnu.jar || { dir=$$(mktemp -d) && cd $$dir && npm pack --silent vnu-jar@$(VNU_VERSION) >/dev/null && \
+		mkdir -p $(CURDIR)/tests/browser/vendor && tar -xzf vnu-jar-*.tgz -O package/build/dist/vnu.jar > $(CURDIR)/tests/browser/vendor/vnu.jar; }
 
 test: install browser-deps
 	@$(UV) run pytest; status=$$?; if [ $$status -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$status

@@ -54,6 +54,11 @@ def set_display_timezone(name: str) -> None:
     _display_timezone = name
 
 
+def machine_time(value: datetime) -> str:
+    """A <time datetime> value: UTC to the second (HTML allows at most three decimals)."""
+    return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
 def format_when(value: datetime, *, with_time: bool = True) -> str:
     return texts.format_when(value, current_locale(), _display_timezone, with_time=with_time)
 
@@ -80,7 +85,7 @@ def deadline(value: datetime, now: datetime | None = None, *, mine: bool = True)
         "text": text,
         "exact": format_when(value),
         "tone": tone if mine else "",
-        "iso": value.isoformat(),
+        "iso": machine_time(value),
     }
 
 

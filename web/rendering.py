@@ -57,6 +57,7 @@ def build_environment(
         gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
     )
     env.filters["html_attrs"] = html_attrs
+    env.filters["machine_time"] = i18n.machine_time
     env.globals["static"] = static_url
     env.globals["format_when"] = i18n.format_when
     env.globals["render_text"] = i18n.render_text

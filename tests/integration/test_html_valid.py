@@ -1,0 +1,123 @@
+"""Every merchant page, in every state it can be in, passes the W3C Nu HTML checker (the vnu-jar
+`make test` fetches, run on Debian's Java) with no error."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from domain.lifecycle import Action, FeePayer
+from settings import PROJECT_ROOT
+from tests.integration import factories
+
+VNU = PROJECT_ROOT / "tests" / "browser" / "vendor" / "vnu.jar"
+
+
+def nu_errors(pages: dict[str, str], folder: Path) -> list[str]:
+    """Each page's errors as the checker reports them, one JVM for them all."""
+    files = []
+    for name, html in pages.items():
+        path = folder / f"{name}.html"
+        path.write_text(html)
+        files.append(str(path))
+    run = subprocess.run(
+        ["java", "-jar", str(VNU), "--errors-only", "--format", "json", *files],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    report = json.loads(run.stderr or '{"messages": []}')
+    return [
+        f"{Path(m['url']).stem}:{m.get('lastLine')}: {m['message']}"
+        for m in report["messages"]
+        if m["type"] == "error"
+    ]
+
+
+async def _request_in(state: Action | None, merchant_id: int, now: datetime) -> str:
+    request_id, rma = await factories.submitted(merchant_id, now)
+    steps: dict[Action, list[tuple[Action, dict[str, Any]]]] = {
+        Action.ASK_INFO: [(Action.ASK_INFO, {"message": "请补充序列号照片"})],
+        Action.APPROVE: [(Action.APPROVE, {"fee_payer": FeePayer.PLATFORM})],
+        Action.REJECT: [(Action.REJECT, {"message": "使用痕迹明显", "reason_code": "wear"})],
+    }
+    for action, fields in steps.get(state, []) if state else []:
+        await factories.staff_decides(request_id, action, now, **fields)
+    return rma
+
+
+async def _id_of(rma: str) -> int:
+    from db.tables import ReturnRequest
+
+    row = await ReturnRequest.select(ReturnRequest.id).where(ReturnRequest.rma == rma).first()
+    return int(row["id"])
+
+
+async def test_every_merchant_page_passes_the_nu_html_checker(client: Any, tmp_path: Path) -> None:
+    now = datetime.now(UTC)  # with its microseconds, as every real timestamp has them
+    pages: dict[str, str] = {}
+
+    async def page(name: str, path: str, **kwargs: Any) -> None:
+        response = await client.get(path, **kwargs)
+        assert response.status_code in (200, 404, 409, 422), (path, response.status_code)
+        pages[name] = response.text
+
+    await page("signed-out-home", "/")
+    await page("login", "/login")
+    await page("track", "/track")
+    await page("not-found", "/no-such-page")
+    merchant_id = await factories.merchant(phone="13812345678")
+    token = await factories.csrf_token(client, "/login")
+    await client.post("/login", data={"phone": "13812345678", "next": "/", "_csrf_token": token})
+    await page("login-code", "/login/code")
+    await factories.sign_in(client, merchant_id)
+    await page("home-empty", "/")
+    rmas = {
+        name: await _request_in(action, merchant_id, now)
+        for name, action in (
+            ("submitted", None),
+            ("needs-info", Action.ASK_INFO),
+            ("approved", Action.APPROVE),
+            ("rejected", Action.REJECT),
+        )
+    }
+    for name, rma in rmas.items():
+        await page(f"request-{name}", f"/returns/{rma}")
+    await factories.message(await _id_of(rmas["submitted"]), merchant_id, "什么时候审核？", now)
+    await page("request-with-message", f"/returns/{rmas['submitted']}")
+    await page("cancel", f"/returns/{rmas['submitted']}/cancel")
+    token = await factories.csrf_token(client, f"/returns/{rmas['approved']}")
+    opened = await client.post(
+        f"/returns/{rmas['approved']}/cases",
+        data={"kind": "logistics", "body": "快递丢件", "version": "3", "_csrf_token": token},
+    )
+    pages["side-case"] = opened.text
+    stale = await client.post(
+        f"/returns/{rmas['approved']}/ship",
+        data={"carrier": "SF", "tracking_number": "1", "version": "1", "_csrf_token": token},
+    )
+    assert stale.status_code == 409
+    pages["conflict"] = stale.text
+    track = await client.post(
+        "/track", data={"rma": rmas["approved"], "last4": "5678", "_csrf_token": token}
+    )
+    pages["track-result"] = track.text
+    await page("logistics", f"/returns/{rmas['approved']}/cases/new?kind=logistics")
+    await page("home", "/")
+    await page("notifications", "/notifications")
+    order_id, items = await factories.order(merchant_id, now - timedelta(days=2))
+    draft = await factories.draft(merchant_id, order_id, items)
+    for step in range(1, 6):
+        await page(f"step-{step}", f"/returns/drafts/{draft}/step/{step}")
+    await page("step-1-choose", f"/returns/drafts/{draft}/step/1?choose=1")
+    await page("new", "/returns/new?new=1")
+    await page("discard", f"/returns/drafts/{draft}/discard")
+    token = await factories.csrf_token(client, f"/returns/drafts/{draft}/step/2")
+    refused = await client.post(
+        f"/returns/drafts/{draft}/step/2", data={"reason": "other", "_csrf_token": token}
+    )
+    pages["step-2-refused"] = refused.text
+    assert nu_errors(pages, tmp_path) == []
