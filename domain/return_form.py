@@ -73,6 +73,9 @@ class ChosenItem:
     serial_number: str | None
 
 
+_SERIAL = re.compile(r"[A-Z0-9]{4,64}")
+
+
 def normalise_serial(text: str) -> str:
     return re.sub(r"[\s\-]", "", text or "").upper()
 
@@ -119,15 +122,22 @@ def _unit(
     serial = normalise_serial(choice.serial_text) or normalise_serial(line.serial_number or "")
     if not serial:
         return None, Text(N_("Enter the serial number (SN) on the label of this terminal."))
+    listed = [o for o in lines if o.product_id == line.product_id and o.serial_number]
+    if not listed:
+        # the order never listed this product's SNs: the label is all there is to go by
+        if not _SERIAL.fullmatch(serial):
+            return None, Text(
+                N_("An SN has 4 to 64 letters and digits. Please check the label on the terminal.")
+            )
+        if serial in taken:
+            return None, Text(N_("SN %(serial)s is entered twice."), {"serial": serial})
+        taken.add(serial)
+        held = holders.get(serial)
+        if held is not None:
+            return None, serial_held(serial, held).message
+        return ChosenItem(line.order_item_id, 1, serial), None
     match = next(
-        (
-            other
-            for other in lines
-            if other.product_id == line.product_id
-            and other.serial_number
-            and normalise_serial(other.serial_number) == serial
-        ),
-        None,
+        (o for o in listed if normalise_serial(o.serial_number or "") == serial), None
     )
     if match is None or match.serial_number is None:
         return None, Text(

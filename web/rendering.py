@@ -106,6 +106,7 @@ def render(
     compiled = env.get_template(template)
     wants_block = (
         block is not None
+        and block in compiled.blocks  # a block the template inherits is served as the page
         and request.headers.get("hx-request") == "true"
         and request.headers.get("hx-boosted") != "true"
     )

@@ -35,6 +35,15 @@
   }
   document.addEventListener("DOMContentLoaded", countAll);
   document.addEventListener("htmx:afterSettle", countAll);
+  // A form sent back with problems: take the reader to the summary of what to put right
+  // (without script the form posts to its address#problems, with the same effect).
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var summary = document.getElementById("problems");
+    if (summary && event.target.contains(summary)) {
+      summary.focus();
+      summary.scrollIntoView({ block: "start" });
+    }
+  });
   // Error pages after a post offer "back to the form": the browser's Back keeps what was typed.
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("a.js-back");

@@ -527,3 +527,13 @@ async def test_after_a_failed_inspection_the_merchant_may_accept_instead_of_appe
     after = await en.get(f"/returns/{rma}")
     assert "we will send the goods back to you" in after.text
     assert "Send my appeal" not in after.text and "Accept and have" not in after.text
+
+
+async def test_who_pays_the_return_shipping_reads_the_same_as_in_the_form(
+    en: Client, now: datetime
+) -> None:
+    _, _request_id, rma = await _signed_in_with_request(en, now)  # a quality defect
+    page = await en.get(f"/returns/{rma}")
+    details = page.text.split('id="details-heading"')[1]
+    assert "We pay the return shipping." in details  # step 2 and 5 said so too
+    assert "Decided when we review your request" not in details

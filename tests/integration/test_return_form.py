@@ -145,9 +145,73 @@ async def test_a_wrong_serial_number_is_refused_next_to_the_field_and_kept(
     )
     assert response.status_code == 422
     assert "SN WRONG123 was not delivered with this order" in response.text
-    assert 'value="WRONG123"' in response.text
     assert f'id="f-sn-{item_ids[0]}-error"' in response.text
+    assert f'href="#f-sn-{item_ids[0]}"' in response.text  # the summary leads to it
     assert await ReturnRequest.count() == 0
+
+
+async def test_the_merchant_picks_a_unit_by_the_sn_the_order_delivered(
+    client: Client, merchant: int, now: datetime
+) -> None:
+    order_id, item_ids, order_no = await _order(merchant, now, serials=("SN-A1", "SN-B2"))
+    page = await client.get("/returns/new", params={"order_no": order_no})
+    assert "SN SN-A1" in page.text and "SN SN-B2" in page.text
+    assert f'name="sn-{item_ids[0]}"' not in page.text  # nothing to read off a label
+    response = await post(
+        client,
+        "/returns/new",
+        [
+            ("order_id", str(order_id)),
+            ("idempotency_key", _key(page.text)),
+            ("item", str(item_ids[1])),
+        ],
+    )
+    assert response.status_code == 303
+    [item] = await ReturnItem.select(ReturnItem.serial_number)
+    assert item["serial_number"] == "SN-B2"
+
+
+async def test_where_the_order_lists_no_sn_the_merchant_types_it_and_it_is_kept(
+    client: Client, merchant: int, now: datetime
+) -> None:
+    order_id, item_ids, order_no = await _order(merchant, now, serials=(None,))
+    page = await client.get("/returns/new", params={"order_no": order_no})
+    assert f'name="sn-{item_ids[0]}"' in page.text
+    refused = await post(
+        client,
+        "/returns/new",
+        [
+            ("order_id", str(order_id)),
+            ("idempotency_key", _key(page.text)),
+            ("item", str(item_ids[0])),
+            (f"sn-{item_ids[0]}", "a!"),
+        ],
+    )
+    assert refused.status_code == 422 and 'value="a!"' in refused.text
+    accepted = await post(
+        client,
+        "/returns/new",
+        [
+            ("order_id", str(order_id)),
+            ("idempotency_key", _key(page.text)),
+            ("item", str(item_ids[0])),
+            (f"sn-{item_ids[0]}", "p8a 2611-0004"),
+        ],
+    )
+    assert accepted.status_code == 303
+    [item] = await ReturnItem.select(ReturnItem.serial_number)
+    assert item["serial_number"] == "P8A26110004"
+
+
+async def test_a_unit_already_on_another_request_is_said_at_step_1(
+    client: Client, merchant: int, now: datetime
+) -> None:
+    order_id, item_ids, order_no = await _order(merchant, now, serials=("SN-H1",))
+    held = await factories.draft(merchant, order_id, item_ids)
+    submitted = await factories.submit(held, merchant, now)
+    page = await client.get("/returns/new", params={"order_no": order_no, "new": "1"})
+    assert f"Serial number SN-H1 is already on return request {submitted.rma}." in page.text
+    assert f'value="{item_ids[0]}" disabled' in page.text
 
 
 async def test_nothing_chosen_is_refused(client: Client, merchant: int, now: datetime) -> None:
@@ -280,7 +344,7 @@ async def test_steps_have_their_own_urls_and_keep_what_was_saved(
     assert 'value="other" checked' in back.text and "换个颜色" in back.text
     step1 = await client.get(f"{base}/1")
     assert f'name="item" value="{item_ids[0]}" checked' in step1.text
-    assert 'value="SN-A1"' in step1.text
+    assert "SN SN-A1" in step1.text
 
 
 async def test_resume_after_closing_the_browser(
@@ -477,3 +541,43 @@ async def test_another_merchant_gets_404_on_every_draft_url(
     assert await ReturnRequest.count() == 1
     # and their /returns/new does not resume someone else's draft
     assert (await client.get("/returns/new", follow_redirects=False)).status_code == 200
+
+
+async def test_a_refused_step_says_what_to_put_right_at_the_top_once(
+    client: Client, merchant: int, now: datetime
+) -> None:
+    draft_id, _ = await _start(client, merchant, now)
+    page = await client.get(f"/returns/drafts/{draft_id}/step/2")
+    assert f'action="/returns/drafts/{draft_id}/step/2#problems"' in page.text
+    response = await post(client, f"/returns/drafts/{draft_id}/step/2", {"reason": "other"})
+    assert response.status_code == 422
+    summary = response.text.split('id="problems"')[1].split("</div>")[0]
+    assert 'href="#f-description"' in summary and "Describe the problem" in summary
+    # the words themselves sit once, next to the field the summary links to
+    assert response.text.count("Tell us in a few words why you are returning it.") == 1
+    assert 'id="f-description-error"' in response.text
+
+
+async def test_a_reload_after_an_upload_opens_the_step_not_a_405(
+    client: Client, merchant: int, now: datetime
+) -> None:
+    draft_id, _ = await _start(client, merchant, now)
+    again = await client.get(f"/returns/drafts/{draft_id}/evidence", follow_redirects=False)
+    assert again.status_code == 303
+    assert again.headers["location"] == f"/returns/drafts/{draft_id}/step/3"
+    refused = await client.post(
+        f"/returns/drafts/{draft_id}/evidence",
+        files=[("files", ("x.jpg", b"not a photo", "image/jpeg"))],
+        headers={"HX-Request": "true", "HX-Boosted": "true", "x-csrftoken": await token(client)},
+    )
+    assert refused.status_code == 422
+    assert refused.headers["hx-replace-url"] == f"/returns/drafts/{draft_id}/step/3"
+
+
+async def test_uploading_and_removing_files_replace_the_history_entry(
+    client: Client, merchant: int, now: datetime
+) -> None:
+    draft_id, _ = await _start(client, merchant, now)
+    step3 = await client.get(f"/returns/drafts/{draft_id}/step/3")
+    upload_form = step3.text.split('class="upload-form"')[1].split(">")[0]
+    assert 'data-hx-push-url="false" data-hx-replace-url="true"' in upload_form

@@ -10,10 +10,11 @@ from litestar import Request, Response
 from db.drafts import Draft, create_draft, held_serials, save_items
 from db.errors import NotFound
 from db.orders import OrderView, merchant_order, merchant_orders
+from domain.guards import serial_held
 from domain.return_form import ItemChoice, check_items
 from web.auth import current_merchant
+from web.i18n import current_locale, render_text
 from web.i18n import gettext as _
-from web.i18n import render_text
 from web.merchant.form.common import gone, now, page, step_url, words
 from web.navigation import redirect_to
 from web.params import whole_number
@@ -42,13 +43,19 @@ async def show(
 ) -> Response[Any]:
     merchant = current_merchant(request)
     orders = await merchant_orders(merchant.id, now()) if order is None or choose else []
+    shown = None if choose else order
+    delivered = [line.serial_number for line in shown.lines if line.serial_number] if shown else []
+    holders = await held_serials(delivered, except_request=draft.id if draft else 0)
     return page(
         request,
         1,
         draft,
         status_code=status_code,
         orders=orders,
-        order=None if choose else order,
+        order=shown,
+        holders=holders,
+        held_words={sn: render_text(serial_held(sn, held).message) for sn, held in holders.items()},
+        error_labels=_labels(shown),
         typed_order_no=typed_order_no,
         selection=selection if selection is not None else _selection_from_draft(draft),
         errors=errors or {},
@@ -56,6 +63,17 @@ async def show(
         form_action=step_url(draft.id, 1) if draft else "/returns/new",
         choose_url=(step_url(draft.id, 1) + "?choose=1") if draft else "/returns/new?new=1",
     )
+
+
+def _labels(order: OrderView | None) -> dict[str, str]:
+    """What each field of step 1 is called, for the summary of what to put right."""
+    labels = {"order_no": _("Order number"), "item_choice": _("Items to return")}
+    zh = current_locale() == "zh_CN"
+    for line in order.lines if order else ():
+        name = line.name_zh if zh else line.name_en
+        labels[f"sn-{line.order_item_id}"] = _("%(item)s: serial number") % {"item": name}
+        labels[f"qty-{line.order_item_id}"] = _("%(item)s: quantity") % {"item": name}
+    return labels
 
 
 async def order_from_query(

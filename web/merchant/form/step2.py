@@ -49,6 +49,7 @@ async def show(
         reason=reason if reason is not None else (draft.reason.value if draft.reason else ""),
         description=description if description is not None else draft.description,
         errors=errors or {},
+        error_labels={"reason": _("Reason"), "description": _("Describe the problem")},
         max_description=MAX_DESCRIPTION,
     )
 

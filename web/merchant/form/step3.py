@@ -44,6 +44,7 @@ async def show(
         reason_label=_(REASON_LABELS[draft.reason]) if draft.reason else "",
         problems=problems or [],
         errors=errors or {},
+        error_labels={"files": _("Photos or files")},
     )
 
 

@@ -72,6 +72,15 @@ def show(
         status_code=status_code,
         values=values or _stored_values(draft),
         errors=errors or {},
+        error_labels={
+            "resolution": _("Refund or exchange"),
+            "refund_method": _("How the refund is paid"),
+            "account_holder": _("Account holder"),
+            "bank": _("Bank and branch"),
+            "bank_account": _("Account number"),
+            "alipay_account": _("Alipay account"),
+            "contact_phone": _("Contact phone for this return"),
+        },
         resolutions=[(r.value, _(RESOLUTION_LABELS[r])) for r in Resolution],
         methods=[(m.value, _(REFUND_METHOD_LABELS[m])) for m in RefundMethod],
     )
