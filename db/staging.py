@@ -90,3 +90,34 @@ async def purge_staged(store: FileStore, older_than: datetime) -> int:
     await StagedFile.delete().where(StagedFile.id.is_in([row["id"] for row in rows]))
     await store.delete(name for row in rows for name in (row["stored_name"], row["thumb_name"]))
     return len(rows)
+
+
+async def staged_file(file_id: int, request_id: int, actor_id: str) -> dict[str, Any] | None:
+    """One staged file, only for the actor who staged it on that request (else None: 404)."""
+    row: dict[str, Any] | None = (
+        await StagedFile.select()
+        .where(
+            (StagedFile.id == file_id)
+            & (StagedFile.request == request_id)
+            & (StagedFile.uploaded_by == actor_id)
+        )
+        .first()
+    )
+    return row
+
+
+async def unstage(store: FileStore, file_id: int, request_id: int, actor_id: str) -> bool:
+    """The actor takes back a file they staged (the picker's remove button)."""
+    removed = (
+        await StagedFile.delete()
+        .where(
+            (StagedFile.id == file_id)
+            & (StagedFile.request == request_id)
+            & (StagedFile.uploaded_by == actor_id)
+        )
+        .returning(StagedFile.stored_name, StagedFile.thumb_name)
+    )
+    if not removed:
+        return False
+    await store.delete([removed[0]["stored_name"], removed[0]["thumb_name"]])
+    return True

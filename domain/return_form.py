@@ -136,9 +136,7 @@ def _unit(
         if held is not None:
             return None, serial_held(serial, held).message
         return ChosenItem(line.order_item_id, 1, serial), None
-    match = next(
-        (o for o in listed if normalise_serial(o.serial_number or "") == serial), None
-    )
+    match = next((o for o in listed if normalise_serial(o.serial_number or "") == serial), None)
     if match is None or match.serial_number is None:
         return None, Text(
             N_(

@@ -9,14 +9,29 @@
       input.form.requestSubmit();
     }
   });
+  // The progress bar of the form (step 3) or of the picker the upload came from.
+  function progressBar(element) {
+    var picker = element.closest && element.closest(".picker");
+    var scope = picker || element;
+    return scope.querySelector && scope.querySelector(".upload-progress");
+  }
   document.addEventListener("htmx:xhr:loadstart", function (event) {
-    var bar = event.target.querySelector && event.target.querySelector(".upload-progress");
+    var bar = progressBar(event.target);
     if (bar) { bar.hidden = false; bar.value = 0; }
   });
   document.addEventListener("htmx:xhr:progress", function (event) {
-    var bar = event.target.querySelector && event.target.querySelector(".upload-progress");
+    var bar = progressBar(event.target);
     if (bar && event.detail.lengthComputable) {
       bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+    }
+  });
+  // A picker's files are staged now: empty the input so the form does not send them again.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var input = event.target;
+    if (input.matches && input.matches(".picker-input")) {
+      var bar = progressBar(input);
+      if (bar) { bar.hidden = true; }
+      if (event.detail.successful) { input.value = ""; }
     }
   });
   // "12 / 4000": the limit the server holds the text to, counted as one types.

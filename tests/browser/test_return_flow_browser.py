@@ -42,8 +42,9 @@ async def _merchant_with_an_order() -> int:
 async def _fill_the_form(page: Page, photo: Path, *, javascript: bool) -> str:
     await expect(page.get_by_text("第 1 步，共 5 步")).to_be_visible()
     await page.locator("a.choice-link").first.click()
+    # the order lists the terminal's SN: ticking it picks that very unit, nothing to type
+    await expect(page.get_by_text(f"序列号 {SERIAL}")).to_be_visible()
     await page.locator("input[name=item]").first.check()
-    await page.locator("input[name^=sn-]").first.fill(SERIAL)
     await page.locator("form[method=post] button[type=submit]").first.click()
 
     await expect(page.get_by_text("第 2 步，共 5 步")).to_be_visible()

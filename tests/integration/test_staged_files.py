@@ -3,6 +3,7 @@ attached by the action itself, so guards count real files and a refused action a
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from typing import Any
@@ -136,3 +137,57 @@ async def test_removing_a_draft_file_moves_the_drafts_version(client: Any, now: 
     ]
     # a submit that counted the files before the removal now meets a newer version
     assert after["version"] == version["version"] + 1
+
+
+async def test_the_picker_stages_shows_and_takes_back_files_then_the_form_attaches_them(
+    client: Any, asked: tuple[int, str]
+) -> None:
+    _request_id, rma = asked
+    page = await client.get(f"/returns/{rma}")
+    assert f'data-hx-post="/returns/{rma}/staged"' in page.text  # the answer form's picker
+    token = factories.token_in(page.text)
+    picked = await client.post(
+        f"/returns/{rma}/staged",
+        files=[
+            ("files", ("a.jpg", photo(), "image/jpeg")),
+            ("files", ("b.jpg", photo(), "image/jpeg")),
+        ],
+        headers={"HX-Request": "true", "x-csrftoken": token},
+    )
+    assert picked.status_code == 200 and "<html" not in picked.text
+    ids = re.findall(r'name="staged" value="(\d+)"', picked.text)
+    assert len(ids) == 2
+    thumb = await client.get(f"/returns/{rma}/staged/{ids[0]}/thumb")
+    assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
+    removed = await client.post(
+        f"/returns/{rma}/staged/{ids[1]}/remove",
+        headers={"HX-Request": "true", "x-csrftoken": token},
+    )
+    assert removed.status_code == 200
+    response = await _post(client, rma, "answer", {"answer": "", "staged": ids[0]}, None)
+    assert response.status_code == 303
+    names = [
+        f["original_name"]
+        for f in await EvidenceFile.select().where(EvidenceFile.event.is_not_null())
+    ]
+    assert names == ["a.jpg"]
+    assert await StagedFile.count() == 0
+
+
+async def test_a_stranger_cannot_see_or_take_back_a_staged_file(
+    client: Any, asked: tuple[int, str]
+) -> None:
+    _request_id, rma = asked
+    token = await factories.csrf_token(client, f"/returns/{rma}")
+    picked = await client.post(
+        f"/returns/{rma}/staged",
+        files=[("files", ("a.jpg", photo(), "image/jpeg"))],
+        headers={"HX-Request": "true", "x-csrftoken": token},
+    )
+    [file_id] = re.findall(r'name="staged" value="(\d+)"', picked.text)
+    await factories.sign_in(client, await factories.merchant())
+    assert (await client.get(f"/returns/{rma}/staged/{file_id}/thumb")).status_code == 404
+    other = await factories.csrf_token(client)
+    gone = await client.post(f"/returns/{rma}/staged/{file_id}/remove", data={"_csrf_token": other})
+    assert gone.status_code == 404
+    assert await StagedFile.count() == 1

@@ -26,7 +26,7 @@ from web.auth import (
     signed_in_merchant,
 )
 from web.i18n import render_text
-from web.merchant import conversation, track
+from web.merchant import conversation, picker, track
 from web.merchant.request_view import (
     TEMPLATE,
     conflict_page,
@@ -240,5 +240,6 @@ ROUTES: list[Any] = [
     cancel_confirm,
     cancel,
     *conversation.ROUTES,
+    *picker.ROUTES,
     *track.ROUTES,
 ]
