@@ -68,7 +68,14 @@ async def requests_of(merchant_id: int, locale: str) -> list[RequestSummary]:
     return sorted(summaries, key=lambda summary: not summary.is_open)
 
 
-async def requests_version(merchant_id: int) -> tuple[int, int, int]:
-    """(how many, their versions summed, the newest id): changes whenever the list would."""
+async def requests_version(merchant_id: int) -> tuple[int, int, int, str]:
+    """(how many, their versions summed, the newest id, the latest change): changes whenever
+    the list would. The time tells apart lists whose ids came again (a database restored, or
+    SQLite handing out a deleted row's id once more), so kept pages never show another's."""
     row = (await fetch(sql.REQUESTS_VERSION, merchant_id))[0]
-    return int(row["n"]), int(row["versions"] or 0), int(row["newest"] or 0)
+    return (
+        int(row["n"]),
+        int(row["versions"] or 0),
+        int(row["newest"] or 0),
+        str(row["touched"] or ""),
+    )

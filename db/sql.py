@@ -109,6 +109,7 @@ MERCHANT_WITH_UNREAD = (
 
 # what the merchant's home lists, as one version: any change to any of their requests moves it
 REQUESTS_VERSION = (
-    "SELECT COUNT(*) AS n, SUM(version) AS versions, MAX(id) AS newest"
+    "SELECT COUNT(*) AS n, SUM(version) AS versions, MAX(id) AS newest,"
+    " MAX(updated_at) AS touched"
     " FROM return_request WHERE merchant = {}"
 )

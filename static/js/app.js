@@ -2,6 +2,8 @@
    without it. */
 (function () {
   "use strict";
+  // With this script, choosing files uploads them: the Upload button is for pages without it.
+  document.documentElement.classList.add("js");
   // Choosing files starts the upload at once; without this script the Upload button does it.
   document.addEventListener("change", function (event) {
     var input = event.target;
@@ -57,6 +59,16 @@
     if (summary && event.target.contains(summary)) {
       summary.focus();
       summary.scrollIntoView({ block: "start" });
+    }
+  });
+  // The status poller never puts an error page into the page it watches: a failed poll (the
+  // service briefly away) leaves the page as it is and the next poll tries again; a refusal
+  // (signed out, no longer theirs) stops polling, since asking again cannot change it.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var poller = event.detail.elt;
+    if (poller && poller.id === "poller" && event.detail.xhr.status >= 400) {
+      event.detail.shouldSwap = false;
+      if (event.detail.xhr.status < 500) { poller.remove(); }
     }
   });
   // Error pages after a post offer "back to the form": the browser's Back keeps what was typed.

@@ -57,7 +57,8 @@ async def request_page(request: Request[Any, Any, Any], rma: FromPath[str]) -> R
     return await render_versioned(
         request,
         TEMPLATE,
-        ("request", request_id, version, last_message),
+        # the RMA, never given twice, keeps a reused id from showing another request's page
+        ("request", canonical, request_id, version, last_message),
         lambda: page_context(request, request_id),
     )
 
