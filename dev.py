@@ -128,7 +128,7 @@ def banner(settings: Settings) -> str:
 
   Merchant sign-in (phone + one-time code; codes appear at /dev/outbox):
     {phones}
-  Staff accounts are seeded for the staff admin, which is not built yet:
+  Staff sign-in at http://127.0.0.1:{settings.port}/staff/login (user / password):
     {staff}
 
   Data: {settings.database_url}   Queue: {os.environ.get("REDIS_URL")}

@@ -162,6 +162,16 @@ async def evidence_for_merchant(evidence_id: int, merchant_id: int) -> dict[str,
     return row
 
 
+async def evidence_with_request(evidence_id: int) -> dict[str, Any] | None:
+    """One file and the id of its request (staff views check access on the request)."""
+    row: dict[str, Any] | None = (
+        await EvidenceFile.select(*_COLUMNS, EvidenceFile.request)
+        .where(EvidenceFile.id == evidence_id)
+        .first()
+    )
+    return row
+
+
 async def stored_names(request_id: int) -> list[str]:
     """Names of every stored file and thumbnail of a request (to remove them with the request)."""
     rows = await EvidenceFile.select(EvidenceFile.stored_name, EvidenceFile.thumb_name).where(

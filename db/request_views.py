@@ -255,3 +255,14 @@ async def request_fingerprint(rma: str, merchant_id: int) -> tuple[int, int, int
         return None
     row = rows[0]
     return int(row["id"]), int(row["version"]), int(row["last_message"] or 0)
+
+
+async def request_id_of(rma: str) -> tuple[int, int] | None:
+    """(id, version) of the request with this RMA, whoever's it is (staff views check access
+    with domain.guards.not_theirs once they have its snapshot)."""
+    row = await (
+        ReturnRequest.select(ReturnRequest.id, ReturnRequest.version)
+        .where(ReturnRequest.rma == rma)
+        .first()
+    )
+    return (int(row["id"]), int(row["version"])) if row else None

@@ -12,7 +12,7 @@ from typing import Any
 
 from piccolo.table import Table
 
-from db.passwords import hash_password
+from db.passwords import hash_password, needs_rehash, verify_password
 from db.policies import ensure_policy
 from db.tables import Merchant, Order, OrderItem, Outlet, Product, ProductCategory, StaffUser
 
@@ -26,13 +26,15 @@ class DemoStaff:
 
 
 DEMO_MERCHANT_PHONES = ("13800138000", "13900139000", "13700137000")
+# Demo passwords follow the staff password rules (domain.staff): 12 characters or more, not a
+# common one, not containing the user name.
 DEMO_STAFF = (
-    DemoStaff("reviewer", "demo-reviewer", "审核员 王芳", "reviewer"),
-    DemoStaff("inspector", "demo-inspector", "质检 李强", "inspector"),
-    DemoStaff("finance", "demo-finance", "财务 陈静", "finance"),
-    DemoStaff("supervisor", "demo-supervisor", "主管 赵磊", "supervisor"),
-    DemoStaff("supervisor2", "demo-supervisor2", "主管 孙悦", "supervisor"),
-    DemoStaff("counter", "demo-counter", "网点 周敏", "counter"),
+    DemoStaff("reviewer", "shenhe-demo-2026", "审核员 王芳", "reviewer"),
+    DemoStaff("inspector", "zhijian-demo-2026", "质检 李强", "inspector"),
+    DemoStaff("finance", "caiwu-demo-2026", "财务 陈静", "finance"),
+    DemoStaff("supervisor", "zhuguan-demo-2026", "主管 赵磊", "supervisor"),
+    DemoStaff("supervisor2", "fuzhuguan-demo-2026", "主管 孙悦", "supervisor"),
+    DemoStaff("counter", "wangdian-demo-2026", "网点 周敏", "counter"),
 )
 
 _CATEGORIES = (
@@ -210,13 +212,23 @@ async def _seed_order(
 
 async def _seed_staff(outlet_id: int) -> None:
     for staff in DEMO_STAFF:
-        if not await StaffUser.exists().where(StaffUser.username == staff.username):
-            await StaffUser.insert(
-                StaffUser(
-                    username=staff.username,
-                    display_name=staff.display_name,
-                    role=staff.role,
-                    password_hash=hash_password(staff.password),
-                    outlet=outlet_id if staff.role == "counter" else None,
-                )
+        found = await StaffUser.select(StaffUser.id, StaffUser.password_hash).where(
+            StaffUser.username == staff.username
+        )
+        if found:
+            # demo accounts from before Argon2 (or with an older demo password) are rehashed
+            stored = str(found[0]["password_hash"])
+            if needs_rehash(stored) or not verify_password(staff.password, stored):
+                await StaffUser.update(
+                    {StaffUser.password_hash: hash_password(staff.password)}
+                ).where(StaffUser.id == found[0]["id"])
+            continue
+        await StaffUser.insert(
+            StaffUser(
+                username=staff.username,
+                display_name=staff.display_name,
+                role=staff.role,
+                password_hash=hash_password(staff.password),
+                outlet=outlet_id if staff.role == "counter" else None,
             )
+        )

@@ -10,6 +10,7 @@ from domain.inspection import CHECKLIST, missing_checks
 from domain.limits import MAX_MESSAGE, MAX_SHORT, too_long
 from domain.policy import check_eligibility, evidence_required, fee_payer_for
 from domain.request import Actor, Command, HeldSerial, Refusal, ReturnSnapshot
+from domain.staff import REJECTION_REASONS
 from domain.terms import AppealOf, Role, State
 from domain.text import N_, Text
 
@@ -266,7 +267,7 @@ def answer_given(attempt: Attempt) -> Refusal | None:
 
 
 def reason_code_given(attempt: Attempt) -> Refusal | None:
-    if attempt.command.reason_code.strip():
+    if attempt.command.reason_code.strip() in REJECTION_REASONS:
         return None
     return Refusal("reason_code_required", Text(N_("Choose the reason for this decision.")))
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Literal, Protocol
 
-from domain.terms import Action, AppealOf, FeePayer, Reason, Resolution, State
+from domain.terms import Action, AppealOf, FeePayer, Reason, Resolution, Role, State
 from domain.text import N_, Text
 
 Tone = Literal["warning", "info", "success", "danger", "muted"]
@@ -249,5 +249,20 @@ REFUND_METHOD_LABELS: Mapping[str, str] = MappingProxyType(
         "original": N_("Back to the original payment"),
         "bank_transfer": N_("Bank transfer"),
         "alipay": N_("Alipay"),
+    }
+)
+
+
+# who did something, where no display name says it: the role's name
+ROLE_LABELS: Mapping[Role, str] = MappingProxyType(
+    {
+        Role.MERCHANT: N_("Merchant"),
+        Role.REVIEWER: N_("Reviewer"),
+        Role.INSPECTOR: N_("Warehouse inspector"),
+        Role.FINANCE: N_("Finance"),
+        Role.SUPERVISOR: N_("Supervisor"),
+        Role.COUNTER: N_("Service outlet"),
+        Role.PARTNER: N_("Partner platform"),
+        Role.SYSTEM: N_("ReturnDesk"),
     }
 )

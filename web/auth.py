@@ -1,4 +1,4 @@
-"""Who is asking: a merchant's session (staff sessions and API keys join here) turned into a
+"""Who is asking: a merchant's or a staff member's session (API keys join here) turned into a
 domain Actor, and the guards that let a route through or send the visitor to sign in."""
 
 from __future__ import annotations
@@ -8,10 +8,13 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
+from litestar.exceptions import PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 
 from db.merchants import MerchantAccount, merchant_with_unread
+from db.staff import StaffAccount, staff_by_id
 from domain.lifecycle import Actor, Role
+from web.errors import ROLE_NOT_ALLOWED
 from web.navigation import redirect_to
 from web.sessions import SESSION_COOKIE, SessionStore
 
@@ -87,3 +90,47 @@ def current_merchant(request: Request[Any, Any, Any]) -> MerchantAccount:
     """The merchant a guarded handler runs for."""
     merchant: MerchantAccount = request.state.merchant
     return merchant
+
+
+# -- staff --
+
+
+async def signed_in_staff(connection: ASGIConnection[Any, Any, Any, Any]) -> StaffAccount | None:
+    """The active staff account this session belongs to (loaded once per request): a
+    deactivated account is signed out on its next click."""
+    state = connection.state
+    if "staff" in state.dict():
+        staff: StaffAccount | None = state.staff
+        return staff
+    state.staff = None
+    session = await SessionStore(connection.app.state.redis).load(
+        connection.cookies.get(SESSION_COOKIE)
+    )
+    staff_id = session.get("staff_id") if session else None
+    if isinstance(staff_id, int):
+        state.staff = await staff_by_id(staff_id)
+    return state.staff  # type: ignore[no-any-return]
+
+
+class RoleNotAllowed(PermissionDeniedException):
+    """A signed-in staff member on a page that is not part of their role: 403."""
+
+
+def staff_required(*roles: Role) -> Any:
+    """Guard for staff pages: signed in as staff (else to /staff/login and back), and, when
+    `roles` are named, in one of them (else 403)."""
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        staff = await signed_in_staff(connection)
+        if staff is None:
+            raise SignInRequired("/staff/login", _here(connection))
+        if roles and staff.role not in roles:
+            raise RoleNotAllowed(ROLE_NOT_ALLOWED)
+
+    return guard
+
+
+def current_staff(request: Request[Any, Any, Any]) -> StaffAccount:
+    """The staff member a guarded handler runs for."""
+    staff: StaffAccount = request.state.staff
+    return staff

@@ -78,6 +78,9 @@ def _respond(
     )
 
 
+ROLE_NOT_ALLOWED = "not part of this role"  # the detail web.auth's staff guard raises with
+
+
 def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code if exc.status_code in _TITLES else 500
     if status == 500:
@@ -86,6 +89,8 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     # A CSRF failure is a 403 whose detail is technical: say what the person can do instead.
     if status == 403 and "CSRF" in (exc.detail or ""):
         detail = _("The form had expired. Please go back, reload the page and try again.")
+    elif status == 403 and exc.detail == ROLE_NOT_ALLOWED:
+        detail = _("This page is part of another role's work. Your own work is in your queue.")
     elif status == 413:
         detail = _(
             "Files can be up to 10 MB each, at most 10 at a time. Please go back and choose fewer or smaller files."

@@ -10,16 +10,16 @@ from litestar.response import Redirect
 MAX_PATH = 2000
 
 
-def local_path(target: str | None) -> str:
-    """Only a path on this site, else "/". Refused: other sites ("//evil", "https://…"), a
+def local_path(target: str | None, default: str = "/") -> str:
+    """Only a path on this site, else `default`. Refused: other sites ("//evil", "https://…"), a
     backslash (browsers read it as "/"), and any control character or space — a tab inside
     "/\\t/evil" is dropped by browsers, and a newline would split the header it goes into."""
     if not target or len(target) > MAX_PATH or not target.startswith("/"):
-        return "/"
+        return default
     if target.startswith("//") or "\\" in target:
-        return "/"
+        return default
     if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in target):
-        return "/"
+        return default
     return target
 
 

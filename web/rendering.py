@@ -80,6 +80,7 @@ def page_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
         # set by the merchant guard; pages without one (public, errors) show a signed-out header
         "merchant": request.state.dict().get("merchant"),
         "unread_count": request.state.dict().get("unread_count", 0),
+        "staff": request.state.dict().get("staff"),  # set by the staff guard
     }
 
 

@@ -23,10 +23,10 @@ class SessionStore:
         raw = await self.redis.get(_PREFIX + token)
         return json.loads(raw) if raw else None
 
-    async def create(self, data: dict[str, Any]) -> str:
+    async def create(self, data: dict[str, Any], ttl: int = SESSION_TTL) -> str:
         """A new session under a new id: signing in never reuses an id someone may have planted."""
         token = secrets.token_urlsafe(32)
-        await self.redis.set(_PREFIX + token, json.dumps(data), ex=SESSION_TTL)
+        await self.redis.set(_PREFIX + token, json.dumps(data), ex=ttl)
         return token
 
     async def destroy(self, token: str | None) -> None:

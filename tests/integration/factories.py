@@ -308,3 +308,55 @@ async def message(request_id: int, merchant_id: int, body: str, now: datetime) -
     result = await post_message(request_id, actor, "商户", body, now)
     assert isinstance(result, int), result
     return result
+
+
+async def staff(
+    username: str, role: str, *, password: str = "a-long-test-passphrase", outlet_id: Any = None
+) -> int:
+    """A staff account, its password hashed as sign-in checks it."""
+    from db.passwords import hash_password
+    from db.tables import StaffUser
+
+    rows = await StaffUser.insert(
+        StaffUser(
+            username=username,
+            display_name=f"{role} {username}",
+            role=role,
+            password_hash=hash_password(password),
+            outlet=outlet_id,
+        )
+    ).returning(StaffUser.id)
+    return int(rows[0]["id"])
+
+
+async def staff_token(staff_id: int) -> str:
+    """A staff session, as the sign-in form makes one: its cookie value."""
+    import os
+
+    from redis.asyncio import Redis
+
+    from web.sessions import SessionStore
+
+    redis = Redis.from_url(os.environ["REDIS_URL"])
+    try:
+        return await SessionStore(redis).create({"staff_id": staff_id})
+    finally:
+        await redis.aclose()
+
+
+async def staff_session(client: Any, staff_id: int) -> None:
+    """Sign a staff member in on this test client, as the sign-in form would."""
+    from web.sessions import SESSION_COOKIE
+
+    client.cookies.set(SESSION_COOKIE, await staff_token(staff_id))
+
+
+async def merchant_appeals(request_id: int, merchant_id: int, now: datetime, text: str) -> Any:
+    """The merchant appeals the decision on their request."""
+    from db.returns import Applied, apply_action
+    from domain.lifecycle import Action, Actor, Command, Role
+
+    actor = Actor(Role.MERCHANT, f"merchant:{merchant_id}", merchant_id)
+    result = await apply_action(request_id, Command(Action.APPEAL, text), actor, now)
+    assert isinstance(result, Applied), result
+    return result

@@ -42,7 +42,9 @@ async def _request_in(state: Action | None, merchant_id: int, now: datetime) -> 
     steps: dict[Action, list[tuple[Action, dict[str, Any]]]] = {
         Action.ASK_INFO: [(Action.ASK_INFO, {"message": "请补充序列号照片"})],
         Action.APPROVE: [(Action.APPROVE, {"fee_payer": FeePayer.PLATFORM})],
-        Action.REJECT: [(Action.REJECT, {"message": "使用痕迹明显", "reason_code": "wear"})],
+        Action.REJECT: [
+            (Action.REJECT, {"message": "使用痕迹明显", "reason_code": "damage_by_use"})
+        ],
     }
     for action, fields in steps.get(state, []) if state else []:
         await factories.staff_decides(request_id, action, now, **fields)
@@ -120,4 +122,27 @@ async def test_every_merchant_page_passes_the_nu_html_checker(client: Any, tmp_p
         f"/returns/drafts/{draft}/step/2", data={"reason": "other", "_csrf_token": token}
     )
     pages["step-2-refused"] = refused.text
+    assert nu_errors(pages, tmp_path) == []
+
+
+async def test_every_staff_page_passes_the_nu_html_checker(client: Any, tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    merchant_id = await factories.merchant(phone="13800138000")
+    pages = {"staff-login": (await client.get("/staff/login")).text}
+    rmas = {}
+    for state in (None, Action.APPROVE, Action.REJECT):
+        rmas[state] = await _request_in(state, merchant_id, now)
+    for role in ("reviewer", "inspector", "finance", "supervisor", "counter"):
+        await factories.staff_session(client, await factories.staff(role, role))
+        pages[f"queue-{role}"] = (await client.get("/staff/queue")).text
+        for state, rma in rmas.items():
+            pages[f"screen-{role}-{state}"] = (await client.get(f"/staff/requests/{rma}")).text
+    await factories.staff_session(client, await factories.staff("second", "reviewer"))
+    screen = await client.get(f"/staff/requests/{rmas[None]}")
+    refused = await client.post(
+        f"/staff/requests/{rmas[None]}/decide",
+        data={"action": "reject", "version": "2", "_csrf_token": factories.token_in(screen.text)},
+    )
+    assert refused.status_code == 422
+    pages["screen-refused"] = refused.text
     assert nu_errors(pages, tmp_path) == []

@@ -26,7 +26,9 @@ async def test_a_rejection_tells_the_merchant_until_when_they_may_appeal(
 ) -> None:
     merchant_id = await factories.merchant(phone="13800001234")
     request_id, _rma = await factories.submitted(merchant_id, now)
-    await factories.staff_decides(request_id, Action.REJECT, now, message="worn", reason_code="x")
+    await factories.staff_decides(
+        request_id, Action.REJECT, now, message="worn", reason_code="other"
+    )
     deadline = factories.aware((await _row(request_id))["appeal_deadline"])
     await deliver_outbox()
     sms = await GatewayMessage.select().where(GatewayMessage.key.like("notify:%"))
@@ -54,7 +56,7 @@ async def test_each_queue_deadline_is_a_column_and_the_appeal_is_dated(now: date
     request_id, _rma = await factories.submitted(merchant_id, now)
     row = await _row(request_id)
     assert factories.aware(row["due_at"]) == factories.aware(row["review_due_at"])
-    await factories.staff_decides(request_id, Action.REJECT, now, message="no", reason_code="x")
+    await factories.staff_decides(request_id, Action.REJECT, now, message="no", reason_code="other")
     row = await _row(request_id)
     assert factories.aware(row["due_at"]) == factories.aware(row["appeal_deadline"])
     actor = Actor(Role.MERCHANT, f"merchant:{merchant_id}", merchant_id)

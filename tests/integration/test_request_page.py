@@ -189,7 +189,7 @@ async def test_another_merchant_gets_404_on_the_page_the_fragment_and_every_post
             ["/answer", "/appeal", "kind=fee_dispute"],
         ),
         (
-            [(Action.REJECT, {"reason_code": "no_defect", "message": "No defect found."})],
+            [(Action.REJECT, {"reason_code": "not_a_defect", "message": "No defect found."})],
             ["/appeal"],
             ["/cancel", "/ship", "/answer"],
         ),
@@ -347,7 +347,7 @@ async def test_shipping_without_a_tracking_number_is_refused_and_the_carrier_kep
 async def test_appealing_a_rejection_within_the_window(en: Client, now: datetime) -> None:
     _, request_id, rma = await _signed_in_with_request(en, now)
     await factories.staff_decides(
-        request_id, Action.REJECT, now, reason_code="no_defect", message="No defect found."
+        request_id, Action.REJECT, now, reason_code="not_a_defect", message="No defect found."
     )
 
     response = await _post(
@@ -371,7 +371,7 @@ async def test_an_appeal_after_the_window_is_refused(en: Client, now: datetime) 
     long_ago = now - timedelta(days=20)
     request_id, rma = await factories.submitted(merchant_id, long_ago)
     await factories.staff_decides(
-        request_id, Action.REJECT, long_ago, reason_code="no_defect", message="No defect."
+        request_id, Action.REJECT, long_ago, reason_code="not_a_defect", message="No defect."
     )
     await factories.sign_in(en, merchant_id)
     version = await _version(request_id)
@@ -389,7 +389,7 @@ async def test_an_appeal_after_the_window_is_refused(en: Client, now: datetime) 
 async def test_a_second_appeal_is_refused(en: Client, now: datetime) -> None:
     _, request_id, rma = await _signed_in_with_request(en, now)
     await factories.staff_decides(
-        request_id, Action.REJECT, now, reason_code="no_defect", message="No defect."
+        request_id, Action.REJECT, now, reason_code="not_a_defect", message="No defect."
     )
     first = await _post(
         en, rma, "/appeal", {"statement": "Look again."}, version=await _version(request_id)

@@ -40,7 +40,7 @@ async def test_twenty_concurrent_submits_of_one_serial_number_make_exactly_one_r
 
 async def _rejected(merchant_id: int, now: datetime) -> tuple[int, str]:
     request_id, rma = await factories.submitted(merchant_id, now, serials=("SN-R",))
-    await factories.staff_decides(request_id, Action.REJECT, now, message="no", reason_code="x")
+    await factories.staff_decides(request_id, Action.REJECT, now, message="no", reason_code="other")
     return request_id, rma
 
 

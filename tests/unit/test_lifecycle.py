@@ -214,13 +214,13 @@ def test_approving_reason_other_needs_the_reviewer_to_choose_who_pays():
 
 
 def test_rejection_records_decider_and_appeal_deadline():
-    command = Command(Action.REJECT, "The scratches are wear", reason_code="wear_and_tear")
+    command = Command(Action.REJECT, "The scratches are wear", reason_code="damage_by_use")
     decision = decided(request(State.SUBMITTED), command, REVIEWER)
     assert decision.new_state is State.REJECTED
     assert decision.changes == Changes(
         rejected_at=NOW, appeal_deadline=NOW + timedelta(days=15), decided_by=REVIEWER.id
     )
-    assert decision.event.reason_code == "wear_and_tear"
+    assert decision.event.reason_code == "damage_by_use"
     assert notify(Action.REJECT, SMS) in decision.effects
 
 
@@ -230,7 +230,7 @@ def test_rejection_needs_a_reason_code():
 
 
 def test_rejection_needs_a_message():
-    command = Command(Action.REJECT, reason_code="wear_and_tear")
+    command = Command(Action.REJECT, reason_code="damage_by_use")
     assert refused(request(State.SUBMITTED), command, REVIEWER).code == "message_required"
 
 

@@ -96,7 +96,7 @@ drafts = st.builds(
 commands = st.fixed_dictionaries(
     {
         "message": st.sampled_from(["", "Please see the photos"]),
-        "reason_code": st.sampled_from(["", "wear_and_tear"]),
+        "reason_code": st.sampled_from(["", "damage_by_use"]),
         "fee_payer": st.sampled_from([None, *FeePayer]),
         "carrier": st.sampled_from(["", "SF Express"]),
         "tracking_number": st.sampled_from(["", "SF1234567890"]),
@@ -108,7 +108,7 @@ commands = st.fixed_dictionaries(
 )
 FILLED: dict[str, object] = {
     "message": "Please see the photos",
-    "reason_code": "wear_and_tear",
+    "reason_code": "damage_by_use",
     "carrier": "SF Express",
     "tracking_number": "SF1234567890",
     "added_evidence": 1,

@@ -132,7 +132,7 @@ EVERY_ROW: tuple[tuple[ReturnSnapshot, Command, Actor], ...] = (
     (request(State.SUBMITTED), Command(Action.ASK_INFO, "?"), REVIEWER),
     (request(State.NEEDS_INFO), Command(Action.RESUBMIT, "!"), MERCHANT),
     (request(State.SUBMITTED), Command(Action.APPROVE), REVIEWER),
-    (request(State.SUBMITTED), Command(Action.REJECT, "no", reason_code="x"), REVIEWER),
+    (request(State.SUBMITTED), Command(Action.REJECT, "no", reason_code="other"), REVIEWER),
     (request(State.REJECTED), Command(Action.APPEAL, "why"), MERCHANT),
     (request(State.INSPECTION_FAILED), Command(Action.ACCEPT), MERCHANT),
     (request(State.APPEALED), Command(Action.UPHOLD, "stands"), SUPERVISOR),

@@ -14,7 +14,7 @@ from db.errors import NotFound
 from db.evidence import stage
 from db.staging import staged_file, unstage
 from web.auth import current_merchant, merchant_actor, merchant_required
-from web.merchant.form.files import file_response
+from web.files import file_response
 from web.merchant.request_view import own_request, page_url
 from web.params import row_id
 from web.rendering import render

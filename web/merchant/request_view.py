@@ -23,6 +23,7 @@ from domain.labels import (
     REASON_LABELS,
     REFUND_METHOD_LABELS,
     RESOLUTION_LABELS,
+    ROLE_LABELS,
     STATE_LABELS,
     STATE_TONE,
     next_step,
@@ -33,7 +34,6 @@ from domain.policy import fee_payer_for
 from domain.return_form import fee_payer_notice
 from domain.rma import normalise_rma
 from domain.side_cases import SIDE_CASE_LABELS, SIDE_CASE_STATUS_LABELS, side_cases_offered
-from domain.text import N_
 from web.auth import current_merchant, merchant_actor
 from web.i18n import current_locale, render_text
 from web.i18n import gettext as _
@@ -52,15 +52,7 @@ _ACTION_FORMS = {
 }
 
 # staff without a display name on the event, and the automatic steps
-ROLE_NAMES = {
-    Role.REVIEWER: N_("Reviewer"),
-    Role.INSPECTOR: N_("Warehouse inspector"),
-    Role.FINANCE: N_("Finance"),
-    Role.SUPERVISOR: N_("Supervisor"),
-    Role.COUNTER: N_("Service outlet"),
-    Role.PARTNER: N_("Partner platform"),
-    Role.SYSTEM: N_("ReturnDesk"),
-}
+ROLE_NAMES = ROLE_LABELS
 
 
 async def own_request(request: Request[Any, Any, Any], rma: str) -> tuple[int, int]:

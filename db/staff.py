@@ -1,0 +1,85 @@
+"""Staff accounts as the admin needs them: who signs in, with what, serving which outlet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from db.tables import StaffUser
+from domain.lifecycle import Actor, Role
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    active: bool
+    outlet_id: int | None
+
+    @property
+    def queue_outlet(self) -> int | None:
+        """Whose requests the queue holds: counter staff their outlet's (none without one),
+        everyone else every outlet's."""
+        if self.role is Role.COUNTER:
+            return self.outlet_id or 0  # no outlet has id 0
+        return None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.role, f"staff:{self.id}", outlet_id=self.outlet_id)
+
+
+_COLUMNS = (
+    StaffUser.id,
+    StaffUser.username,
+    StaffUser.display_name,
+    StaffUser.role,
+    StaffUser.active,
+    StaffUser.outlet,
+)
+
+
+def _account(row: dict[str, Any]) -> StaffAccount:
+    return StaffAccount(
+        id=int(row["id"]),
+        username=str(row["username"]),
+        display_name=str(row["display_name"]),
+        role=Role(row["role"]),
+        active=bool(row["active"]),
+        outlet_id=int(row["outlet"]) if row["outlet"] is not None else None,
+    )
+
+
+async def staff_by_id(staff_id: int) -> StaffAccount | None:
+    """The account a staff session names, if it still exists and is active."""
+    row = await (
+        StaffUser.select(*_COLUMNS)
+        .where((StaffUser.id == staff_id) & (StaffUser.active == True))  # noqa: E712
+        .first()
+    )
+    return _account(row) if row else None
+
+
+async def sign_in_record(username: str) -> tuple[StaffAccount, str] | None:
+    """The active account with this user name and its stored password hash."""
+    row = await (
+        StaffUser.select(*_COLUMNS, StaffUser.password_hash)
+        .where((StaffUser.username == username) & (StaffUser.active == True))  # noqa: E712
+        .first()
+    )
+    return (_account(row), str(row["password_hash"])) if row else None
+
+
+async def replace_password_hash(staff_id: int, password_hash: str) -> None:
+    await StaffUser.update({StaffUser.password_hash: password_hash}).where(StaffUser.id == staff_id)
+
+
+async def display_names(staff_ids: set[int]) -> dict[int, str]:
+    if not staff_ids:
+        return {}
+    rows = await StaffUser.select(StaffUser.id, StaffUser.display_name).where(
+        StaffUser.id.is_in(list(staff_ids))
+    )
+    return {int(row["id"]): str(row["display_name"]) for row in rows}

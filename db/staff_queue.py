@@ -1,0 +1,169 @@
+"""The staff queues: requests in the states a role works on, the most urgent first, paged by
+keyset so that a deep page costs what the first does.
+
+Order: by the deadline of the queue each request waits in (`due_at`, set by the store), then by
+id; requests without a deadline come last. A page is named by the last row of the one before
+(`after`), never by an offset. Search looks at the RMA, the order number, the serial numbers
+and the merchant's phone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from db.snapshots import aware
+from db.sql import fetch
+from domain.return_form import normalise_serial
+from domain.rma import normalise_rma
+from domain.terms import Reason, State
+
+# a cursor is "<deadline in microseconds since 1970>_<id>": safe in a URL as it is
+_NO_DEADLINE = "none"  # how a cursor names a row without a deadline
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ORDER = " ORDER BY (r.due_at IS NULL), r.due_at, r.id"
+
+_ROW = (
+    "SELECT r.id, r.rma, r.state, r.reason, r.due_at, r.risk_score, r.channel,"
+    " r.submitted_at, r.resolution, m.name AS merchant_name, o.order_no"
+    " FROM return_request r JOIN merchant m ON m.id = r.merchant"
+    ' JOIN merchant_order o ON o.id = r."order"'
+)
+_SEARCH = (
+    " AND (r.rma = {} OR o.order_no = {} OR m.phone = {} OR EXISTS (SELECT 1 FROM return_item i"
+    " WHERE i.request = r.id AND i.serial_number = {}))"
+)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: int
+    rma: str
+    state: State
+    reason: Reason | None
+    due_at: datetime | None
+    risk_score: int
+    channel: str
+    submitted_at: datetime | None
+    merchant_name: str
+    order_no: str
+
+    @property
+    def cursor(self) -> str:
+        """What names the page after this row."""
+        if self.due_at is None:
+            return f"{_NO_DEADLINE}_{self.id}"
+        return f"{(self.due_at - _EPOCH) // timedelta(microseconds=1)}_{self.id}"
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    states: tuple[State, ...]
+    outlet_id: int | None = None  # counter staff: their outlet's requests only
+    search: tuple[str, str, str, str] = ("", "", "", "")  # search_terms(): RMA, order, phone, SN
+    reason: Reason | None = None
+    high_risk_from: int | None = None  # only requests scoring at least this
+
+
+def _where(wanted: QueueFilter) -> tuple[str, list[Any]]:
+    states = ", ".join("{}" for _ in wanted.states)
+    sql = f" WHERE r.state IN ({states})"
+    args: list[Any] = [state.value for state in wanted.states]
+    if wanted.outlet_id is not None:
+        sql += " AND r.outlet = {}"
+        args.append(wanted.outlet_id)
+    if wanted.reason is not None:
+        sql += " AND r.reason = {}"
+        args.append(wanted.reason.value)
+    if wanted.high_risk_from is not None:
+        sql += " AND r.risk_score >= {}"
+        args.append(wanted.high_risk_from)
+    if any(wanted.search):
+        sql += _SEARCH
+        args += list(wanted.search)
+    return sql, args
+
+
+Cursor = tuple[datetime | None, int]
+
+
+def parse_cursor(raw: str) -> Cursor | None:
+    """The (deadline, id) a cursor names, or None for anything that is not one."""
+    due, _sep, row_id = raw[:80].rpartition("_")
+    if not due or not row_id.isascii() or not row_id.isdigit() or len(row_id) > 18:
+        return None
+    if due == _NO_DEADLINE:
+        return None, int(row_id)
+    if not due.isascii() or not due.isdigit() or len(due) > 18:
+        return None
+    return _EPOCH + timedelta(microseconds=int(due)), int(row_id)
+
+
+async def queue_page(
+    wanted: QueueFilter, *, after: Cursor | None = None, limit: int = 25
+) -> list[QueueRow]:
+    """Up to `limit` requests, most urgent first, after the row `after` names."""
+    if not wanted.states:
+        return []
+    where, args = _where(wanted)
+    if after is not None and after[0] is None:  # past the last deadline: the rest, by id
+        where += " AND r.due_at IS NULL AND r.id > {}"
+        args.append(after[1])
+    elif after is not None:
+        where += " AND (r.due_at IS NULL OR r.due_at > {} OR (r.due_at = {} AND r.id > {}))"
+        args += [after[0], after[0], after[1]]
+    sql = f"{_ROW}{where}{_ORDER} LIMIT {int(limit)}"
+    return [_row(row) for row in await fetch(sql, *args)]
+
+
+async def queue_counts(wanted: QueueFilter) -> dict[State, int]:
+    """How many requests wait in each of the filter's states (the filter's other terms apply)."""
+    if not wanted.states:
+        return {}
+    where, args = _where(wanted)
+    # fixed fragments only (see _where): every value travels as a parameter
+    sql = (
+        "SELECT r.state, COUNT(*) AS n FROM return_request r JOIN merchant m ON m.id = r.merchant"  # noqa: S608
+        f' JOIN merchant_order o ON o.id = r."order"{where} GROUP BY r.state'
+    )
+    counted = {State(row["state"]): int(row["n"]) for row in await fetch(sql, *args)}
+    return {state: counted.get(state, 0) for state in wanted.states}
+
+
+def _row(row: dict[str, Any]) -> QueueRow:
+    return QueueRow(
+        id=int(row["id"]),
+        rma=str(row["rma"] or ""),
+        state=State(row["state"]),
+        reason=Reason(row["reason"]) if row["reason"] else None,
+        due_at=aware(_as_datetime(row["due_at"])),
+        risk_score=int(row["risk_score"] or 0),
+        channel=str(row["channel"]),
+        submitted_at=aware(_as_datetime(row["submitted_at"])),
+        merchant_name=str(row["merchant_name"]),
+        order_no=str(row["order_no"]),
+    )
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+def states_of(values: Sequence[str], allowed: Sequence[State]) -> tuple[State, ...]:
+    """The states named in `values` that the role's queue holds; all of them when none is."""
+    chosen = tuple(state for state in allowed if state.value in values)
+    return chosen or tuple(allowed)
+
+
+def search_terms(typed: str) -> tuple[str, str, str, str]:
+    """What one search box is compared with: (RMA, order number, phone, serial number), each
+    in the form it is stored in; empty when nothing was typed."""
+    text = typed.strip()[:60]
+    if not text:
+        return ("", "", "", "")
+    return (normalise_rma(text) or text.upper(), text, "".join(c for c in text if c.isdigit()),
+            normalise_serial(text))  # fmt: skip

@@ -1,0 +1,263 @@
+"""The staff queue and request screen: each role sees its own work, decides what domain/
+allows it and nothing else, and two people deciding at once never both win."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from db.tables import ReturnRequest
+from domain.lifecycle import Action
+from tests.integration import factories
+
+Client = AsyncTestClient  # type: ignore[type-arg]
+
+
+@pytest.fixture(autouse=True)
+def _redirects_as_answered(client: Client) -> None:
+    client.follow_redirects = False  # the 303 and where it points are what is asserted
+
+
+ROLES = ("reviewer", "inspector", "finance", "supervisor", "counter")
+
+
+@pytest.fixture
+def en(client: Client) -> Client:
+    client.headers["Accept-Language"] = "en"
+    return client
+
+
+async def _state(request_id: int) -> str:
+    rows = await ReturnRequest.select(ReturnRequest.state).where(ReturnRequest.id == request_id)
+    return str(rows[0]["state"])
+
+
+async def _as(client: Client, role: str, name: str | None = None, **fields: Any) -> int:
+    staff_id = await factories.staff(name or role, role, **fields)
+    await factories.staff_session(client, staff_id)
+    return staff_id
+
+
+async def _decide(client: Client, rma: str, action: str, **fields: Any) -> Any:
+    screen = await client.get(f"/staff/requests/{rma}")
+    version = re.search(r'name="version" value="(\d+)"', screen.text)
+    data = {
+        "action": action,
+        "version": version.group(1) if version else fields.pop("version", "1"),
+        "_csrf_token": factories.token_in(screen.text),
+        **fields,
+    }
+    return await client.post(f"/staff/requests/{rma}/decide", data=data)
+
+
+async def test_signed_out_visitors_and_merchants_are_sent_to_staff_sign_in(
+    client: Client, now: datetime
+) -> None:
+    merchant_id = await factories.merchant()
+    _, rma = await factories.submitted(merchant_id, now)
+    for path in ("/staff/queue", f"/staff/requests/{rma}", "/staff/files/1/original"):
+        response = await client.get(path)
+        assert response.status_code == 303, path
+        assert response.headers["location"].startswith("/staff/login?next=")
+    await factories.sign_in(client, merchant_id)  # a merchant's session is not a staff one
+    assert (await client.get("/staff/queue")).status_code == 303
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_each_role_opens_its_queue_and_sees_only_its_states(
+    en: Client, now: datetime, role: str
+) -> None:
+    merchant_id = await factories.merchant()
+    _, submitted_rma = await factories.submitted(merchant_id, now)
+    await _as(en, role)
+    queue = await en.get("/staff/queue")
+    assert queue.status_code == 200
+    listed = submitted_rma in queue.text
+    assert listed is (role in ("reviewer", "supervisor")), role
+
+
+async def test_the_queue_puts_the_most_urgent_first_and_pages_by_keyset(
+    en: Client, now: datetime
+) -> None:
+    merchant_id = await factories.merchant()
+    made = [await factories.submitted(merchant_id, now - timedelta(hours=h)) for h in range(30)]
+    await _as(en, "reviewer")
+    first = await en.get("/staff/queue")
+    shown = re.findall(r'href="/staff/requests/(RD[\w-]+)"', first.text)
+    assert len(shown) == 25
+    oldest_first = [rma for _, rma in reversed(made)]  # submitted longest ago: due soonest
+    assert shown == oldest_first[:25]
+    next_url = re.search(r'href="(/staff/queue\?after=[^"]+)"', first.text)
+    assert next_url
+    second = await en.get(next_url.group(1).replace("&amp;", "&"))
+    assert re.findall(r'href="/staff/requests/(RD[\w-]+)"', second.text) == oldest_first[25:]
+    assert 'Everything waiting <span class="count">30</span>' in first.text
+
+
+async def test_search_finds_a_request_by_its_rma_order_sn_or_phone(
+    en: Client, now: datetime
+) -> None:
+    merchant_id = await factories.merchant(phone="13912345678")
+    _, rma = await factories.submitted(merchant_id, now, serials=("P8ASEARCH01",))
+    other = await factories.merchant(phone="13700001111")
+    _, other_rma = await factories.submitted(other, now)
+    await _as(en, "reviewer")
+    for typed in (rma.lower(), "13912345678", "p8a-search01"):
+        found = await en.get("/staff/queue", params={"q": typed})
+        assert rma in found.text and other_rma not in found.text, typed
+
+
+async def test_a_reviewer_approves_from_the_screen_and_the_merchant_is_told(
+    en: Client, now: datetime
+) -> None:
+    merchant_id = await factories.merchant()
+    request_id, rma = await factories.submitted(merchant_id, now)
+    await _as(en, "reviewer", "wangfang")
+    screen = await en.get(f"/staff/requests/{rma}")
+    assert 'value="approve"' in screen.text and 'value="reject"' in screen.text
+    assert 'value="refund"' not in screen.text  # not this role's, not this state's
+    response = await _decide(en, rma, "approve")
+    assert response.status_code == 303
+    assert await _state(request_id) == "approved"
+    await factories.sign_in(en, merchant_id)
+    page = await en.get(f"/returns/{rma}")
+    assert "reviewer wangfang" in page.text
+
+
+async def test_a_rejection_needs_a_known_reason_and_keeps_what_was_typed(
+    en: Client, now: datetime
+) -> None:
+    merchant_id = await factories.merchant()
+    request_id, rma = await factories.submitted(merchant_id, now)
+    await _as(en, "reviewer")
+    refused = await _decide(en, rma, "reject", reason_code="made_up", message="Scratched case")
+    assert refused.status_code == 422
+    assert "Choose the reason for this decision." in refused.text
+    assert "Scratched case" in refused.text
+    assert await _state(request_id) == "submitted"
+    done = await _decide(en, rma, "reject", reason_code="damage_by_use", message="Scratched case")
+    assert done.status_code == 303 and await _state(request_id) == "rejected"
+
+
+@pytest.mark.parametrize("role", ("inspector", "finance", "counter"))
+async def test_a_role_that_may_not_approve_is_refused_and_nothing_changes(
+    en: Client, now: datetime, role: str
+) -> None:
+    outlet_id = await factories.outlet("SH01")
+    merchant_id = await factories.merchant()
+    request_id, rma = await factories.submitted(merchant_id, now)
+    await ReturnRequest.update({ReturnRequest.outlet: outlet_id}).where(
+        ReturnRequest.id == request_id
+    )
+    await _as(en, role, outlet_id=outlet_id if role == "counter" else None)
+    response = await _decide(en, rma, "approve", version="2")
+    assert response.status_code == 422
+    assert await _state(request_id) == "submitted"
+
+
+async def test_counter_staff_see_their_own_outlets_requests_only(en: Client, now: datetime) -> None:
+    ours, theirs = await factories.outlet("SH01"), await factories.outlet("BJ01")
+    merchant_id = await factories.merchant()
+    request_id, rma = await factories.submitted(merchant_id, now)
+    await ReturnRequest.update({ReturnRequest.outlet: theirs}).where(ReturnRequest.id == request_id)
+    await _as(en, "counter", outlet_id=ours)
+    assert (await en.get(f"/staff/requests/{rma}")).status_code == 404
+    assert (
+        f'href="/staff/requests/{rma}"'
+        not in (await en.get("/staff/queue", params={"q": rma})).text
+    )
+    assert (await en.post(f"/staff/requests/{rma}/decide", data={})).status_code in (403, 404)
+
+
+async def test_a_decision_on_a_request_changed_meanwhile_is_refused_with_fresh_data(
+    en: Client, now: datetime
+) -> None:
+    merchant_id = await factories.merchant()
+    request_id, rma = await factories.submitted(merchant_id, now)
+    await _as(en, "reviewer")
+    screen = await en.get(f"/staff/requests/{rma}")
+    token = factories.token_in(screen.text)
+    await factories.staff_decides(request_id, Action.ASK_INFO, now, message="Photo of the SN?")
+    stale = await en.post(
+        f"/staff/requests/{rma}/decide",
+        data={"action": "approve", "version": "2", "_csrf_token": token},
+    )
+    assert stale.status_code == 409
+    assert "Someone else changed this request" in stale.text
+    assert "Photo of the SN?" in stale.text  # the fresh data: what the other reviewer did
+    assert await _state(request_id) == "needs_info"
+
+
+async def test_two_reviewers_deciding_at_the_same_moment_one_wins(
+    client: Client, now: datetime
+) -> None:
+    from web.sessions import SESSION_COOKIE
+
+    merchant_id = await factories.merchant()
+    request_id, rma = await factories.submitted(merchant_id, now)
+    tokens = [await factories.staff_token(await factories.staff(n, "reviewer")) for n in ("a", "b")]
+    forms = []
+    for token, action, extra in (
+        (tokens[0], "approve", {}),
+        (tokens[1], "reject", {"reason_code": "other", "message": "No."}),
+    ):
+        client.cookies.set(SESSION_COOKIE, token)
+        screen = await client.get(f"/staff/requests/{rma}")
+        forms.append((token, {"action": action, "version": "2",
+                              "_csrf_token": factories.token_in(screen.text), **extra}))  # fmt: skip
+    client.cookies.clear()
+    results = await asyncio.gather(
+        *(
+            client.post(
+                f"/staff/requests/{rma}/decide",
+                data=data,
+                headers={"Cookie": f"{SESSION_COOKIE}={token}"},
+            )
+            for token, data in forms
+        )
+    )
+    assert sorted(r.status_code for r in results) == [303, 409]
+    assert await _state(request_id) in ("approved", "rejected")
+
+
+async def test_whoever_rejected_cannot_decide_the_appeal_but_another_supervisor_can(
+    en: Client, now: datetime
+) -> None:
+    merchant_id = await factories.merchant()
+    request_id, rma = await factories.submitted(merchant_id, now)
+    first = await _as(en, "supervisor", "zhao")
+    assert (await _decide(en, rma, "reject", reason_code="other", message="No.")).status_code == 303
+    await factories.merchant_appeals(request_id, merchant_id, now, "It is broken, look again.")
+    screen = await en.get(f"/staff/requests/{rma}")
+    assert 'value="uphold"' not in screen.text and 'value="overturn"' not in screen.text
+    refused = await _decide(en, rma, "overturn", message="Fine.", version="4")
+    assert refused.status_code == 422 and await _state(request_id) == "appealed"
+    assert first
+    await _as(en, "supervisor", "sun")
+    done = await _decide(en, rma, "overturn", message="The photos do show the fault.")
+    assert done.status_code == 303 and await _state(request_id) == "approved"
+
+
+async def test_receive_inspect_and_refund_each_by_its_role(en: Client, now: datetime) -> None:
+    merchant_id = await factories.merchant()
+    request_id, rma = await factories.submitted(merchant_id, now, serials=("P8AFLOW0001",))
+    await factories.staff_decides(request_id, Action.APPROVE, now)
+    await _as(en, "inspector")
+    assert (await _decide(en, rma, "receive")).status_code == 303
+    wrong_sn = await _decide(en, rma, "inspect_pass", serial="P8AWRONG001", check=["contents"])
+    assert wrong_sn.status_code == 422
+    assert "Serial number P8AFLOW0001 was not found" in wrong_sn.text
+    from domain.inspection import CHECKLIST
+
+    passed = await _decide(en, rma, "inspect_pass", serial="p8aflow0001", check=list(CHECKLIST))
+    assert passed.status_code == 303 and await _state(request_id) == "refund_pending"
+    await _as(en, "finance")
+    screen = await en.get(f"/staff/requests/{rma}")
+    assert 'value="refund"' in screen.text
+    assert (await _decide(en, rma, "refund", payment_reference="PAY-20261201-1")).status_code == 303
+    assert await _state(request_id) == "refunded"

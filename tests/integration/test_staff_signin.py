@@ -1,0 +1,88 @@
+"""Staff sign-in at /staff/login: Argon2 passwords, the same answer for unknown names, growing
+waits after wrong passwords held in Redis, and a new session at sign-in."""
+
+from __future__ import annotations
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from db.tables import StaffUser
+from tests.integration import factories
+from web.sessions import SESSION_COOKIE
+
+Client = AsyncTestClient  # type: ignore[type-arg]
+
+
+@pytest.fixture(autouse=True)
+def _redirects_as_answered(client: Client) -> None:
+    client.follow_redirects = False  # the 303 and where it points are what is asserted
+
+
+PASSWORD = "a-long-test-passphrase"
+
+
+async def _try(client: Client, username: str, password: str) -> object:
+    token = await factories.csrf_token(client, "/staff/login")
+    return await client.post(
+        "/staff/login",
+        data={
+            "username": username,
+            "password": password,
+            "next": "/staff/queue",
+            "_csrf_token": token,
+        },
+    )
+
+
+async def test_a_reviewer_signs_in_to_their_queue_under_a_new_session(client: Client) -> None:
+    await factories.staff("wangfang", "reviewer")
+    await client.get("/staff/login")
+    before = client.cookies.get(SESSION_COOKIE)
+    response = await _try(client, "wangfang", PASSWORD)
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == "/staff/queue"
+    assert client.cookies.get(SESSION_COOKIE) not in (None, before)
+    queue = await client.get("/staff/queue")
+    assert queue.status_code == 200
+    assert "reviewer wangfang" in queue.text
+    stored = await StaffUser.select(StaffUser.password_hash).where(StaffUser.username == "wangfang")
+    assert stored[0]["password_hash"].startswith("$argon2id$")
+
+
+async def test_a_wrong_password_and_an_unknown_name_get_the_same_words(client: Client) -> None:
+    await factories.staff("wangfang", "reviewer")
+    wrong = await _try(client, "wangfang", "not-the-password-at-all")
+    unknown = await _try(client, "nobody-here", "not-the-password-at-all")
+    assert wrong.status_code == unknown.status_code == 422
+    assert "用户名或密码不正确" in wrong.text and "用户名或密码不正确" in unknown.text
+    assert (await client.get("/staff/queue")).status_code in (302, 303)
+
+
+async def test_after_five_wrong_passwords_even_the_right_one_waits(client: Client) -> None:
+    await factories.staff("wangfang", "reviewer")
+    client.headers["Accept-Language"] = "en"
+    for _ in range(5):
+        assert (await _try(client, "wangfang", "guess-guess-guess")).status_code == 422
+    held = await _try(client, "wangfang", PASSWORD)
+    assert held.status_code == 429
+    assert "Too many wrong passwords. Please try again in 1 minute." in held.text
+    # the name counts however it is typed
+    assert (await _try(client, "  WangFang ", PASSWORD)).status_code == 429
+
+
+async def test_a_deactivated_account_is_signed_out_on_its_next_click(client: Client) -> None:
+    staff_id = await factories.staff("wangfang", "reviewer")
+    await factories.staff_session(client, staff_id)
+    assert (await client.get("/staff/queue")).status_code == 200
+    await StaffUser.update({StaffUser.active: False}).where(StaffUser.id == staff_id)
+    response = await client.get("/staff/queue")
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/staff/login")
+
+
+async def test_signing_out_ends_the_session(client: Client) -> None:
+    await factories.staff("wangfang", "reviewer")
+    await _try(client, "wangfang", PASSWORD)
+    token = await factories.csrf_token(client, "/staff/queue")
+    assert (await client.post("/staff/logout", data={"_csrf_token": token})).status_code == 303
+    assert (await client.get("/staff/queue")).status_code == 303

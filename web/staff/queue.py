@@ -1,0 +1,86 @@
+"""The queue at /staff/queue: what waits for the signed-in role, the most urgent first.
+
+Filters and search are the URL's query, so a view can be bookmarked and shared; with htmx they
+replace the results without a reload, and the first page looks again every 15 s so new
+requests appear on their own. Pages follow one another by keyset (`after`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request, Response, get
+
+from db.staff_queue import QueueFilter, parse_cursor, queue_counts, queue_page, search_terms
+from domain.labels import REASON_LABELS, STATE_LABELS, STATE_TONE
+from domain.staff import QUEUE_STATES
+from domain.terms import Reason, State
+from web.auth import current_staff, staff_required
+from web.rendering import render
+from web.staff.navigation import staff_nav
+
+PAGE_SIZE = 25
+HIGH_RISK = 50  # the risk score from which the review screen flags a request
+
+
+def _filter(request: Request[Any, Any, Any]) -> tuple[QueueFilter, dict[str, str]]:
+    staff = current_staff(request)
+    query = request.query_params
+    mine = QUEUE_STATES.get(staff.role, ())
+    state = query.get("state", "")[:30]
+    reason = query.get("reason", "")[:30]
+    search = query.get("q", "").strip()[:60]
+    chosen = {
+        "state": state if state in {s.value for s in mine} else "",
+        "reason": reason if reason in {r.value for r in Reason} else "",
+        "risk": "high" if query.get("risk") == "high" else "",
+        "q": search,
+    }
+    wanted = QueueFilter(
+        states=(State(chosen["state"]),) if chosen["state"] else mine,
+        outlet_id=staff.queue_outlet,
+        search=search_terms(search),
+        reason=Reason(chosen["reason"]) if chosen["reason"] else None,
+        high_risk_from=HIGH_RISK if chosen["risk"] else None,
+    )
+    return wanted, chosen
+
+
+def _url(chosen: dict[str, str], **changed: str) -> str:
+    query = {k: v for k, v in {**chosen, **changed}.items() if v}
+    return "/staff/queue" + ("?" + urlencode(query) if query else "")
+
+
+@get("/staff/queue", name="staff_queue", guards=[staff_required()])
+async def queue(request: Request[Any, Any, Any]) -> Response[Any]:
+    staff = current_staff(request)
+    wanted, chosen = _filter(request)
+    after = parse_cursor(request.query_params.get("after", ""))
+    rows = await queue_page(wanted, after=after, limit=PAGE_SIZE + 1)
+    counts = await queue_counts(
+        QueueFilter(QUEUE_STATES.get(staff.role, ()), wanted.outlet_id, wanted.search)
+    )
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return render(
+        request,
+        "staff/queue.html",
+        block="results",
+        nav=staff_nav(staff, "queue"),
+        rows=rows,
+        counts=counts,
+        chosen=chosen,
+        url=_url,
+        next_url=_url(chosen, after=rows[-1].cursor) if more and rows else "",
+        first_page=after is None,
+        state_labels=STATE_LABELS,
+        state_tones=STATE_TONE,
+        reason_labels=REASON_LABELS,
+        reasons=list(Reason),
+        high_risk=HIGH_RISK,
+        now=datetime.now(UTC),
+    )
+
+
+ROUTES: list[Any] = [queue]
