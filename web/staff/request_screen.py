@@ -15,6 +15,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from db.errors import Conflict, NotFound
+from db.merchants import merchant_by_id
 from db.request_views import RequestPage, request_id_of, request_page
 from db.returns import apply_action
 from db.staff_queue import QueueFilter, queue_page
@@ -54,7 +55,7 @@ def screen_url(rma: str) -> str:
     return f"/staff/requests/{rma}"
 
 
-async def _found(request: Request[Any, Any, Any], rma: str) -> RequestPage:
+async def _found(request: Request[Any, Any, Any], rma: str) -> tuple[RequestPage, str]:
     """The request behind this RMA if the signed-in staff member may see it; else the same 404
     as for an unknown RMA (counter staff see their own outlet's requests only)."""
     canonical = normalise_rma(rma[:40])
@@ -64,14 +65,15 @@ async def _found(request: Request[Any, Any, Any], rma: str) -> RequestPage:
     page = await request_page(found[0], include_internal=True)
     if not_theirs(page.snapshot, current_staff(request).actor) is not None:
         raise NotFound(rma)
-    return page
+    merchant = await merchant_by_id(page.snapshot.merchant_id)
+    return page, merchant.name if merchant else ""
 
 
 def _who(role: Role, name: str) -> str:
     return name or _(ROLE_LABELS.get(role, "ReturnDesk"))
 
 
-def _context(request: Request[Any, Any, Any], page: RequestPage) -> dict[str, Any]:
+def _context(request: Request[Any, Any, Any], page: RequestPage, merchant: str) -> dict[str, Any]:
     staff = current_staff(request)
     snapshot = page.snapshot
     offered = [
@@ -80,6 +82,7 @@ def _context(request: Request[Any, Any, Any], page: RequestPage) -> dict[str, An
     return {
         "nav": staff_nav(staff, "queue"),
         "page": page,
+        "merchant_name": merchant,
         "details": page.details,
         "snapshot": snapshot,
         "url": screen_url(page.details.rma),
@@ -110,8 +113,8 @@ def _context(request: Request[Any, Any, Any], page: RequestPage) -> dict[str, An
 
 @get("/staff/requests/{rma:str}", name="staff_request", guards=GUARDS)
 async def screen(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response[Any]:
-    page = await _found(request, rma)
-    return render(request, TEMPLATE, **_context(request, page))
+    page, merchant = await _found(request, rma)
+    return render(request, TEMPLATE, **_context(request, page, merchant))
 
 
 async def _next_in_queue(request: Request[Any, Any, Any], done: int) -> str:
@@ -130,16 +133,16 @@ async def _next_in_queue(request: Request[Any, Any, Any], done: int) -> str:
     request_max_body_size=UPLOAD_BODY_LIMIT,
 )
 async def decide(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response[Any]:
-    page = await _found(request, rma)
+    page, merchant = await _found(request, rma)
     form = await request.form()
     action = action_of(form)
     expected = form_number(form.get("version"), field="version")
     staff = current_staff(request)
     if action is None:
-        return _again(request, page, form, _("Choose one of the decisions offered."), 422)
+        return _again(request, page, merchant, form, _("Choose one of the decisions offered."), 422)
     staged = await stage_form_files(request, form, page.details.id, staff.actor.id)
     if staged.problem:
-        return _again(request, page, form, staged.problem, 422, action)
+        return _again(request, page, merchant, form, staged.problem, 422, action)
     try:
         result = await apply_action(
             page.details.id,
@@ -155,17 +158,17 @@ async def decide(request: Request[Any, Any, Any], rma: FromPath[str]) -> Respons
         words = _(
             "Someone else changed this request while you were looking at it. Nothing was saved: here it is as it is now."
         )
-        return _again(request, fresh, form, words, 409, conflict=True)
+        return _again(request, fresh, merchant, form, words, 409, conflict=True)
     if isinstance(result, Refusal):
-        return _again(request, page, form, render_text(result.message), 422, action)
+        return _again(request, page, merchant, form, render_text(result.message), 422, action)
     if form.get("then") == "next":
         return redirect_to(request, await _next_in_queue(request, page.details.id))
     return redirect_to(request, screen_url(page.details.rma))
 
 
-def _again(request: Request[Any, Any, Any], page: RequestPage, form: Any, words: str,
+def _again(request: Request[Any, Any, Any], page: RequestPage, merchant: str, form: Any, words: str,
            status_code: int, action: Action | None = None, *, conflict: bool = False) -> Response[Any]:  # fmt: skip
-    context = _context(request, page)
+    context = _context(request, page, merchant)
     context.update(
         problem={"action": action.value if action else "", "message": words},
         values={} if conflict else kept_values(form),

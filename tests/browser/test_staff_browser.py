@@ -1,0 +1,89 @@
+"""The staff admin in Chromium at desktop size, in Chinese: a reviewer signs in, finds the new
+request at the top of the queue, approves it, and the next one opens; every staff screen has
+no serious accessibility violation."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from tests.browser.conftest import axe_violations
+from tests.integration import factories
+
+PASSWORD = "a-long-test-passphrase"
+
+
+@pytest.fixture
+async def desk(browser: Browser) -> AsyncIterator[Page]:
+    context = await browser.new_context(
+        viewport={"width": 1280, "height": 800},
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        bypass_csp=True,  # axe-core is injected as a script tag
+    )
+    page = await context.new_page()
+    yield page
+    await context.close()
+
+
+async def _sign_in(page: Page, base: str, username: str) -> None:
+    await page.goto(base + "/staff/queue")
+    await expect(page.get_by_role("heading", name="员工登录")).to_be_visible()
+    await page.get_by_label("用户名").fill(username)
+    await page.get_by_label("密码").fill(PASSWORD)
+    await page.get_by_role("button", name="登录").click()
+    await expect(page.get_by_role("heading", name="待办队列")).to_be_visible()
+
+
+async def test_a_reviewer_works_through_the_queue_approving(live_server: str, desk: Page) -> None:
+    merchant_id = await factories.merchant(name="上海小杨生煎")
+    now = datetime.now(UTC)
+    _, first = await factories.submitted(merchant_id, now - timedelta(hours=3))
+    _, second = await factories.submitted(merchant_id, now)
+    await factories.staff("wangfang", "reviewer")
+    await _sign_in(desk, live_server, "wangfang")
+
+    rows = desk.locator("#results tbody tr")
+    await expect(rows).to_have_count(2)
+    await expect(rows.first).to_contain_text(first)  # submitted earlier: due sooner
+    await rows.first.get_by_role("link", name=first).click()
+    await expect(desk.get_by_role("heading", name=f"退货申请 {first}")).to_be_visible()
+    await desk.locator("#act-approve").get_by_role("button", name="……并打开队列中的下一个").click()
+
+    await expect(desk.get_by_role("heading", name=f"退货申请 {second}")).to_be_visible()
+    await desk.get_by_role("link", name="返回待办队列").click()
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_contain_text(second)
+
+
+async def test_a_search_narrows_the_queue_without_a_reload(live_server: str, desk: Page) -> None:
+    merchant_id = await factories.merchant()
+    now = datetime.now(UTC)
+    _, wanted = await factories.submitted(merchant_id, now, serials=("P8AFIND0001",))
+    await factories.submitted(merchant_id, now)
+    await factories.staff("wangfang", "reviewer")
+    await _sign_in(desk, live_server, "wangfang")
+    await desk.evaluate("window.__samePage = true")
+
+    await desk.get_by_label("搜索").fill("p8afind0001")
+    await expect(desk.locator("#results tbody tr")).to_have_count(1)
+    await expect(desk.locator("#results")).to_contain_text(wanted)
+    assert "q=p8afind0001" in desk.url  # the view can be bookmarked and shared
+    assert await desk.evaluate("window.__samePage === true")
+
+
+async def test_staff_screens_have_no_serious_accessibility_violations(
+    live_server: str, desk: Page
+) -> None:
+    merchant_id = await factories.merchant()
+    _, rma = await factories.submitted(merchant_id, datetime.now(UTC))
+    await factories.staff("zhaolei", "supervisor")
+    await desk.goto(live_server + "/staff/login")
+    assert await axe_violations(desk) == []
+    await _sign_in(desk, live_server, "zhaolei")
+    assert await axe_violations(desk) == [], desk.url
+    await desk.goto(f"{live_server}/staff/requests/{rma}")
+    assert await axe_violations(desk) == [], desk.url
