@@ -1,4 +1,5 @@
-"""Encryption at rest for account numbers: Fernet with a key derived from the site's secret key."""
+"""Encryption at rest (account numbers, sign-in codes in the outbox, staff TOTP secrets): Fernet
+with a key derived from the site's secret key, one per purpose."""
 
 from __future__ import annotations
 
@@ -40,3 +41,14 @@ def seal_code(secret_key: str, code: str) -> str:
 
 def open_code(secret_key: str, token: str) -> str:
     return _fernet(secret_key, _SIGN_IN_CODE_INFO).decrypt(token.encode("ascii")).decode()
+
+
+_TOTP_INFO = b"returndesk staff totp secret v1"
+
+
+def seal_totp_secret(secret_key: str, secret: str) -> str:
+    return _fernet(secret_key, _TOTP_INFO).encrypt(secret.encode()).decode("ascii")
+
+
+def open_totp_secret(secret_key: str, token: str) -> str:
+    return _fernet(secret_key, _TOTP_INFO).decrypt(token.encode("ascii")).decode()

@@ -169,19 +169,33 @@ async def outbox_health(now: datetime) -> OutboxHealth:
     return OutboxHealth(waiting, overdue, dead)
 
 
+_LISTED = (
+    OutboxRow.id,
+    OutboxRow.key,
+    OutboxRow.job,
+    OutboxRow.attempts,
+    OutboxRow.last_error,
+    OutboxRow.due_at,
+    OutboxRow.dead_at,
+    OutboxRow.created_at,
+)
+
+
 async def dead_rows(limit: int = 100) -> list[dict[str, Any]]:
     return await (
-        OutboxRow.select(
-            OutboxRow.id,
-            OutboxRow.key,
-            OutboxRow.job,
-            OutboxRow.attempts,
-            OutboxRow.last_error,
-            OutboxRow.dead_at,
-            OutboxRow.created_at,
-        )
+        OutboxRow.select(*_LISTED)
         .where(OutboxRow.dead_at.is_not_null())
         .order_by(OutboxRow.dead_at, ascending=False)
+        .limit(limit)
+    )
+
+
+async def overdue_rows(now: datetime, limit: int = 100) -> list[dict[str, Any]]:
+    """Work still waiting long after it was due: the queue or the workers are not taking it."""
+    return await (
+        OutboxRow.select(*_LISTED)
+        .where(_waiting() & (OutboxRow.due_at < now - HANDOVER_LEASE))
+        .order_by(OutboxRow.due_at)
         .limit(limit)
     )
 
@@ -201,6 +215,23 @@ async def retry_dead(key: str, now: datetime) -> bool:
         .returning(OutboxRow.id)
     )
     return bool(revived)
+
+
+async def retry_all_dead(now: datetime) -> int:
+    """Every dead row revived, as retry_dead does for one; how many."""
+    revived = (
+        await OutboxRow.update(
+            {
+                OutboxRow.dead_at: None,
+                OutboxRow.attempts: 0,
+                OutboxRow.due_at: now,
+                OutboxRow.handed_over_at: None,
+            }
+        )
+        .where(OutboxRow.dead_at.is_not_null())
+        .returning(OutboxRow.id)
+    )
+    return len(revived)
 
 
 async def dev_outbox_messages(limit: int = 50) -> list[dict[str, Any]]:

@@ -151,6 +151,8 @@ def _changed_columns(changes: Changes) -> dict[Any, Any]:
             continue
         if field.name == "refund_amount":
             values[ReturnRequest.refund_amount_fen] = value.fen
+        elif field.name == "receipts":
+            values[ReturnRequest.receipt] = {str(item): status.value for item, status in value}
         elif field.name == "appealed":
             values[ReturnRequest.appealed] = ",".join(sorted(kind.value for kind in value))
         else:

@@ -3,6 +3,7 @@ by the store in its transaction and by every page that asks domain/ what is allo
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +24,7 @@ from domain.lifecycle import (
     State,
 )
 from domain.money import Money
+from domain.terms import ItemReceipt
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -54,6 +56,16 @@ def _item(row: dict[str, Any]) -> ItemSnapshot:
         serial_number=row["serial_number"],
         order_item_id=row["order_item.id"],
     )
+
+
+def _receipts(stored: Any) -> tuple[tuple[int, ItemReceipt], ...]:
+    """{"12": "missing"} as the row keeps it (JSON text from SQLite's plain reads)."""
+    found = json.loads(stored) if isinstance(stored, str) else (stored or {})
+    return tuple((int(item), ItemReceipt(status)) for item, status in sorted(found.items()))
+
+
+def _money_or_none(fen: int | None) -> Money | None:
+    return Money(fen) if fen is not None else None
 
 
 def snapshot_from(
@@ -96,15 +108,15 @@ def snapshot_from(
         outcome_accepted=row["outcome_accepted"],
         refunded_at=aware(row["refunded_at"]),
         refund_due_by=aware(row["refund_due_by"]),
-        refund_amount=(
-            Money(row["refund_amount_fen"]) if row["refund_amount_fen"] is not None else None
-        ),
+        refund_amount=_money_or_none(row["refund_amount_fen"]),
         shipping_advanced=Money(row["shipping_advanced_fen"]),
         invoice_issued=row["order.invoice_issued"],
         carrier=row["carrier"],
         tracking_number=row["tracking_number"],
         payment_reference=row["payment_reference"],
         invoice_reversal=row["invoice_reversal"],
+        receipts=_receipts(row["receipt"]),
+        receipt_problem=bool(row["receipt_problem"]),
     )
 
 

@@ -72,6 +72,22 @@ async def sign_in_record(username: str) -> tuple[StaffAccount, str] | None:
     return (_account(row), str(row["password_hash"])) if row else None
 
 
+async def sealed_totp_secret(staff_id: int) -> str:
+    """The staff member's TOTP secret as stored (sealed; see db.crypto), "" until enrolled."""
+    row = await StaffUser.select(StaffUser.totp_secret_enc).where(StaffUser.id == staff_id).first()
+    return str(row["totp_secret_enc"]) if row else ""
+
+
+async def enrol_totp(staff_id: int, sealed: str) -> bool:
+    """Keep the first enrolled secret: a second enrolment of the same account changes nothing."""
+    rows = await (
+        StaffUser.update({StaffUser.totp_secret_enc: sealed})
+        .where((StaffUser.id == staff_id) & (StaffUser.totp_secret_enc == ""))
+        .returning(StaffUser.id)
+    )
+    return bool(rows)
+
+
 async def replace_password_hash(staff_id: int, password_hash: str) -> None:
     await StaffUser.update({StaffUser.password_hash: password_hash}).where(StaffUser.id == staff_id)
 

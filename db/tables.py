@@ -99,6 +99,8 @@ class StaffUser(Table):
     # counter staff serve one outlet; everyone else has none
     outlet = ForeignKey(references=Outlet, null=True, default=None, on_delete=OnDelete.restrict)
     created_at = Timestamptz(default=TimestamptzNow())
+    # the second factor (supervisors): the TOTP secret, encrypted at rest; empty until enrolled
+    totp_secret_enc = Text(default="")
 
 
 class PartnerClient(Table):
@@ -171,6 +173,10 @@ class ReturnRequest(Table):
     due_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # what the warehouse found, per order item id ({"12": "missing"}), and whether anything
+    # was other than received (domain.guards.receipt_in_order)
+    receipt = JSON(default={})
+    receipt_problem = Boolean(default=False)
 
 
 class SerialClaim(Table):

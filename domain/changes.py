@@ -12,7 +12,7 @@ from domain.guards import Attempt, appeal_kind
 from domain.money import refund_amount
 from domain.policy import fee_payer_for
 from domain.request import Changes, ReturnSnapshot
-from domain.terms import State
+from domain.terms import ItemReceipt, State
 
 
 def nothing(attempt: Attempt) -> Changes:
@@ -80,6 +80,17 @@ def shipped(attempt: Attempt) -> Changes:
 def parcel(attempt: Attempt) -> Changes:
     command = attempt.command
     return Changes(carrier=command.carrier.strip(), tracking_number=command.tracking_number.strip())
+
+
+def received(attempt: Attempt) -> Changes:
+    listed = {item.order_item_id for item in attempt.snapshot.items}
+    found = tuple(
+        (item_id, status) for item_id, status in attempt.command.receipts if item_id in listed
+    )
+    return Changes(
+        receipts=found,
+        receipt_problem=any(status is not ItemReceipt.RECEIVED for _id, status in found),
+    )
 
 
 def inspection_failed(attempt: Attempt) -> Changes:

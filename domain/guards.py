@@ -313,6 +313,32 @@ def checklist_complete(attempt: Attempt) -> Refusal | None:
     )
 
 
+def every_item_accounted(attempt: Attempt) -> Refusal | None:
+    """Receipt says, for every item, whether it arrived, is missing or came damaged: a parcel
+    that lacks an item is recorded as such, never passed over in silence."""
+    said = {item_id for item_id, _found in attempt.command.receipts}
+    if all(item.order_item_id in said for item in attempt.snapshot.items):
+        return None
+    return Refusal(
+        "receipt_incomplete",
+        Text(N_("Say for every item whether it arrived, is missing or came damaged.")),
+    )
+
+
+def receipt_in_order(attempt: Attempt) -> Refusal | None:
+    if not attempt.snapshot.receipt_problem:
+        return None
+    return Refusal(
+        "receipt_problem",
+        Text(
+            N_(
+                "An item was missing or damaged in transit when the parcel arrived: this "
+                "request cannot pass inspection. Fail it with photos, so the merchant may appeal."
+            )
+        ),
+    )
+
+
 def photos_attached(attempt: Attempt) -> Refusal | None:
     if attempt.command.added_evidence >= 1:
         return None

@@ -7,7 +7,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Literal, Protocol
 
-from domain.terms import Action, AppealOf, FeePayer, Reason, Resolution, Role, State
+from domain.terms import Action, AppealOf, FeePayer, ItemReceipt, Reason, Resolution, Role, State
 from domain.text import N_, Text
 
 Tone = Literal["warning", "info", "success", "danger", "muted"]
@@ -264,5 +264,14 @@ ROLE_LABELS: Mapping[Role, str] = MappingProxyType(
         Role.COUNTER: N_("Service outlet"),
         Role.PARTNER: N_("Partner platform"),
         Role.SYSTEM: N_("ReturnDesk"),
+    }
+)
+
+
+RECEIPT_LABELS: Mapping[ItemReceipt, str] = MappingProxyType(
+    {
+        ItemReceipt.RECEIVED: N_("Arrived"),
+        ItemReceipt.MISSING: N_("Missing from the parcel"),
+        ItemReceipt.DAMAGED: N_("Damaged in transit"),
     }
 )

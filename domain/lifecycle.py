@@ -15,6 +15,7 @@ from domain.changes import (
     nothing,
     parcel,
     queue_deadline,
+    received,
     refund_computed,
     refunded,
     rejected,
@@ -28,6 +29,7 @@ from domain.guards import (
     answer_given,
     appeal_window_passed,
     checklist_complete,
+    every_item_accounted,
     evidence_attached,
     fee_payer_known,
     invoice_reversal_given,
@@ -40,6 +42,7 @@ from domain.guards import (
     photos_attached,
     reason_code_given,
     reason_given,
+    receipt_in_order,
     refund_settled,
     serials_confirmed,
     serials_not_returned,
@@ -99,8 +102,6 @@ __all__ = [
     "queue_deadline",
 ]
 
-# -- the table --
-
 
 @dataclass(frozen=True)
 class Transition:
@@ -138,6 +139,7 @@ class Transition:
 REVIEWERS = (Role.REVIEWER, Role.SUPERVISOR)
 IN_APP = ("in_app",)
 IN_APP_AND_SMS = ("in_app", "sms")  # DESIGN §6: what the merchant must act on or be told of
+PASS_CHECKS = (receipt_in_order, serials_confirmed, checklist_complete)
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(
@@ -240,20 +242,20 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(
         Action.RECEIVE, (State.IN_TRANSIT, State.APPROVED), State.RECEIVED,
         roles=(Role.INSPECTOR,),
-        notify=IN_APP,
+        requires=(every_item_accounted,), changes=received, notify=IN_APP,
     ),
     Transition(
         Action.INSPECT_PASS, (State.RECEIVED,), State.REFUND_PENDING,
         resolution=Resolution.REFUND,
         roles=(Role.INSPECTOR,),
-        requires=(serials_confirmed, checklist_complete), changes=refund_computed,
+        requires=PASS_CHECKS, changes=refund_computed,
         notify=IN_APP, unbinds_terminal=True,
     ),
     Transition(
         Action.INSPECT_PASS, (State.RECEIVED,), State.REPLACEMENT_PENDING,
         resolution=Resolution.EXCHANGE,
         roles=(Role.INSPECTOR,),
-        requires=(serials_confirmed, checklist_complete), notify=IN_APP,
+        requires=PASS_CHECKS, notify=IN_APP,
         unbinds_terminal=True,
     ),
     Transition(

@@ -13,7 +13,7 @@ from types import MappingProxyType
 
 from domain.money import Money
 from domain.policy import Policy
-from domain.terms import Action, AppealOf, FeePayer, Reason, Resolution, Role, State
+from domain.terms import Action, AppealOf, FeePayer, ItemReceipt, Reason, Resolution, Role, State
 from domain.text import Text
 
 
@@ -91,6 +91,10 @@ class ReturnSnapshot:
     tracking_number: str = ""
     payment_reference: str = ""
     invoice_reversal: str = ""
+    # what the warehouse found of each item; the parcel lacked an item or brought one damaged:
+    # flagged at receipt, decided at inspection
+    receipts: tuple[tuple[int, ItemReceipt], ...] = ()
+    receipt_problem: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,8 @@ class Command:
     payment_reference: str = ""
     invoice_reversal: str = ""  # reference of the 发票 reversal, where one was issued
     override_window: bool = False  # supervisor submits outside the window, with a message
+    # receipt: (order item id, what was found) for each item of the request
+    receipts: tuple[tuple[int, ItemReceipt], ...] = ()
 
 
 class EffectKind(StrEnum):
@@ -165,6 +171,8 @@ class Changes:
     tracking_number: str | None = None
     payment_reference: str | None = None
     invoice_reversal: str | None = None
+    receipts: tuple[tuple[int, ItemReceipt], ...] | None = None
+    receipt_problem: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,11 @@ QUEUE_STATES: Mapping[Role, tuple[State, ...]] = MappingProxyType(
     }
 )
 
+# who signs in with a second factor (a TOTP app) as well as a password: those who decide
+# appeals, override windows and change the policy
+SECOND_FACTOR_ROLES = frozenset({Role.SUPERVISOR})
+SECOND_FACTOR_TRIES = 5  # codes per password sign-in
+
 # -- passwords --
 
 MIN_PASSWORD_LENGTH = 12

@@ -81,6 +81,14 @@ class Reason(StrEnum):
     OTHER = "other"
 
 
+class ItemReceipt(StrEnum):
+    """What the warehouse found of one item when the parcel was opened."""
+
+    RECEIVED = "received"
+    MISSING = "missing"
+    DAMAGED = "damaged_in_transit"
+
+
 class FeePayer(StrEnum):
     PLATFORM = "platform"
     MERCHANT = "merchant"

@@ -29,6 +29,11 @@ class SessionStore:
         await self.redis.set(_PREFIX + token, json.dumps(data), ex=ttl)
         return token
 
+    async def replace(self, token: str, data: dict[str, Any], ttl: int = SESSION_TTL) -> None:
+        """New contents for a session that exists (a pending sign-in counting its tries)."""
+        if token and len(token) <= 100:
+            await self.redis.set(_PREFIX + token, json.dumps(data), ex=ttl, xx=True)
+
     async def destroy(self, token: str | None) -> None:
         if token:
             await self.redis.delete(_PREFIX + token)

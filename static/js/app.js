@@ -71,6 +71,32 @@
       if (event.detail.xhr.status < 500) { poller.remove(); }
     }
   });
+  // Receiving: where the browser reads barcodes (BarcodeDetector), the camera fills the scan
+  // field and opens the receipt; elsewhere the field (a scanner types into it) is all there is.
+  function scanWithCamera(button) {
+    var form = button.form, video = form.querySelector("[data-scan-video]");
+    var detector = new window.BarcodeDetector({ formats: ["qr_code", "code_128"] });
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
+      video.srcObject = stream; video.hidden = false; video.play();
+      var look = function () {
+        detector.detect(video).then(function (codes) {
+          if (codes.length) {
+            stream.getTracks().forEach(function (track) { track.stop(); });
+            form.querySelector("input[name=code]").value = codes[0].rawValue;
+            form.requestSubmit();
+          } else { window.setTimeout(look, 250); }
+        }, function () { window.setTimeout(look, 500); });
+      };
+      look();
+    }, function () { button.hidden = true; });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var button = document.querySelector("[data-scan-camera]");
+    if (button && "BarcodeDetector" in window && navigator.mediaDevices) {
+      button.hidden = false;
+      button.addEventListener("click", function () { scanWithCamera(button); });
+    }
+  });
   // Error pages after a post offer "back to the form": the browser's Back keeps what was typed.
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("a.js-back");

@@ -231,6 +231,12 @@ async def staff_decides(
 
     if action is Action.INSPECT_PASS:
         command_fields.setdefault("checklist", tuple(CHECKLIST))
+    if action is Action.RECEIVE and "receipts" not in command_fields:
+        from db.snapshots import load_snapshot
+        from domain.terms import ItemReceipt
+
+        items = (await load_snapshot(request_id)).items
+        command_fields["receipts"] = tuple((i.order_item_id, ItemReceipt.RECEIVED) for i in items)
 
     result = await apply_action(
         request_id,

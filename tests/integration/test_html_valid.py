@@ -137,6 +137,24 @@ async def test_every_staff_page_passes_the_nu_html_checker(client: Any, tmp_path
         pages[f"queue-{role}"] = (await client.get("/staff/queue")).text
         for state, rma in rmas.items():
             pages[f"screen-{role}-{state}"] = (await client.get(f"/staff/requests/{rma}")).text
+        extra = {"inspector": "/staff/receive", "supervisor": "/staff/outbox"}.get(role)
+        if extra:
+            pages[f"{role}-tool"] = (await client.get(extra)).text
+    await factories.staff_session(client, await factories.staff("dock", "inspector"))
+    pages["receive-unknown"] = (
+        await client.get("/staff/receive", params={"code": "RD2612-AAAA-BBBB"})
+    ).text
+    client.cookies.clear()
+    await factories.staff("sun", "supervisor", password="a-long-test-passphrase")
+    token = factories.token_in((await client.get("/staff/login")).text)
+    signed = await client.post(
+        "/staff/login",
+        data={"username": "sun", "password": "a-long-test-passphrase", "_csrf_token": token},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303, signed.text[-3000:]
+    pages["enrol"] = (await client.get("/staff/login/enrol")).text
+    assert "<svg" in pages["enrol"] and "没有此编号的退货申请" in pages["receive-unknown"]
     await factories.staff_session(client, await factories.staff("second", "reviewer"))
     screen = await client.get(f"/staff/requests/{rmas[None]}")
     refused = await client.post(

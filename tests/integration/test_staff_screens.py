@@ -50,6 +50,8 @@ async def _decide(client: Client, rma: str, action: str, **fields: Any) -> Any:
         "action": action,
         "version": version.group(1) if version else fields.pop("version", "1"),
         "_csrf_token": factories.token_in(screen.text),
+        # unless the test says otherwise, every item of a parcel arrived
+        **{name: "received" for name in re.findall(r'name="(receipt-\d+)"', screen.text)},
         **fields,
     }
     return await client.post(f"/staff/requests/{rma}/decide", data=data)
@@ -261,3 +263,25 @@ async def test_receive_inspect_and_refund_each_by_its_role(en: Client, now: date
     assert 'value="refund"' in screen.text
     assert (await _decide(en, rma, "refund", payment_reference="PAY-20261201-1")).status_code == 303
     assert await _state(request_id) == "refunded"
+
+
+async def test_a_parcel_lacking_an_item_is_flagged_and_cannot_pass(
+    en: Client, now: datetime
+) -> None:
+    merchant_id = await factories.merchant()
+    request_id, rma = await factories.submitted(merchant_id, now, serials=("P8AMISS0001",))
+    await factories.staff_decides(request_id, Action.APPROVE, now)
+    await _as(en, "inspector")
+    screen = await en.get(f"/staff/requests/{rma}")
+    (item_field,) = set(re.findall(r'name="(receipt-\d+)"', screen.text))
+    unsaid = await _decide(en, rma, "receive", **{item_field: "nothing-like-it"})
+    assert unsaid.status_code == 422 and await _state(request_id) == "approved"
+    assert "Say for every item whether it arrived" in unsaid.text
+    assert (await _decide(en, rma, "receive", **{item_field: "missing"})).status_code == 303
+    received = await en.get(f"/staff/requests/{rma}")
+    assert "The parcel arrived without an item" in received.text
+    from domain.inspection import CHECKLIST
+
+    refused = await _decide(en, rma, "inspect_pass", serial="P8AMISS0001", check=list(CHECKLIST))
+    assert refused.status_code == 422 and await _state(request_id) == "received"
+    assert "cannot pass inspection" in refused.text

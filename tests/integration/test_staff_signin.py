@@ -3,6 +3,9 @@ waits after wrong passwords held in Redis, and a new session at sign-in."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -86,3 +89,56 @@ async def test_signing_out_ends_the_session(client: Client) -> None:
     token = await factories.csrf_token(client, "/staff/queue")
     assert (await client.post("/staff/logout", data={"_csrf_token": token})).status_code == 303
     assert (await client.get("/staff/queue")).status_code == 303
+
+
+def _secret_on(page: str) -> str:
+    import re
+
+    found = re.search(r"<code>([A-Z2-7]{32})</code>", page)
+    assert found, "the enrolment page shows the key to type in"
+    return found.group(1)
+
+
+async def _code_post(client: Client, path: str, code: str) -> Any:
+    token = await factories.csrf_token(client, path)
+    return await client.post(path, data={"code": code, "_csrf_token": token})
+
+
+async def test_a_supervisor_enrols_a_second_factor_then_signs_in_with_it(client: Client) -> None:
+    import pyotp
+
+    await factories.staff("zhaolei", "supervisor")
+    client.headers["Accept-Language"] = "en"
+    password_only = await _try(client, "zhaolei", PASSWORD)
+    assert password_only.headers["location"] == "/staff/login/enrol"
+    assert (await client.get("/staff/queue")).status_code == 303  # a password alone is not enough
+    enrol = await client.get("/staff/login/enrol")
+    assert "<svg" in enrol.text and 'role="img"' in enrol.text
+    totp = pyotp.TOTP(_secret_on(enrol.text))
+    wrong = await _code_post(
+        client, "/staff/login/enrol", "000000" if totp.now() != "000000" else "111111"
+    )
+    assert wrong.status_code == 422 and "This code is not right" in wrong.text
+    used = totp.now()
+    done = await _code_post(client, "/staff/login/enrol", used)
+    assert done.status_code == 303 and done.headers["location"] == "/staff/queue"
+    assert (await client.get("/staff/queue")).status_code == 200
+
+    client.cookies.clear()
+    again = await _try(client, "zhaolei", PASSWORD)
+    assert again.headers["location"] == "/staff/login/code"
+    replayed = await _code_post(client, "/staff/login/code", used)
+    assert replayed.status_code == 422  # the code just used works once
+    later = totp.at(datetime.now(UTC), counter_offset=1)  # the next step, within the drift allowed
+    assert (await _code_post(client, "/staff/login/code", later)).status_code == 303
+
+
+async def test_five_wrong_codes_end_the_attempt(client: Client) -> None:
+    await factories.staff("zhaolei", "supervisor")
+    client.headers["Accept-Language"] = "en"
+    await _try(client, "zhaolei", PASSWORD)
+    for _ in range(4):
+        assert (await _code_post(client, "/staff/login/enrol", "12345")).status_code == 422
+    ended = await _code_post(client, "/staff/login/enrol", "12345")
+    assert ended.status_code == 429 and "Too many wrong codes" in ended.text
+    assert (await client.get("/staff/login/enrol")).headers["location"] == "/staff/login"

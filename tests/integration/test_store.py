@@ -8,14 +8,21 @@ from datetime import datetime, timedelta
 import pytest
 
 from db.returns import Applied, Conflict, apply_action
+from db.snapshots import load_snapshot
 from db.tables import Event, Notification, OrderItem, OutboxRow, PolicyVersion, ReturnRequest
 from domain.inspection import CHECKLIST
 from domain.lifecycle import Action, Actor, Command, FeePayer, Refusal, Role, State
 from domain.policy import DEFAULT_POLICY
 from domain.rma import is_valid_rma
+from domain.terms import ItemReceipt
 from tests.integration import factories
 
 MERCHANT_ROLE = Role.MERCHANT
+
+
+async def _all_received(request_id: int) -> tuple[tuple[int, ItemReceipt], ...]:
+    items = (await load_snapshot(request_id)).items
+    return tuple((item.order_item_id, ItemReceipt.RECEIVED) for item in items)
 
 
 async def _submitted(now: datetime) -> tuple[int, int]:
@@ -143,7 +150,10 @@ async def test_passing_inspection_unbinds_the_terminal_and_computes_the_refund(
     steps = [
         (Command(Action.APPROVE), Actor(Role.REVIEWER, "staff:1")),
         (Command(Action.SHIP, carrier="顺丰", tracking_number="SF1234567890"), None),
-        (Command(Action.RECEIVE), Actor(Role.INSPECTOR, "staff:3")),
+        (
+            Command(Action.RECEIVE, receipts=await _all_received(request_id)),
+            Actor(Role.INSPECTOR, "staff:3"),
+        ),
         (
             Command(Action.INSPECT_PASS, confirmed_serials=("SN-A",), checklist=tuple(CHECKLIST)),
             Actor(Role.INSPECTOR, "staff:3"),

@@ -27,6 +27,7 @@ from domain.lifecycle import (
 )
 from domain.money import Money
 from domain.policy import DEFAULT_POLICY
+from domain.terms import ItemReceipt
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 ORDER_COMPLETED = NOW - timedelta(days=10)
@@ -47,6 +48,8 @@ SYSTEM = Actor(Role.SYSTEM, "system")
 
 TERMINAL = ItemSnapshot("terminal", Money(128000), 1, "SN1001", order_item_id=1)
 CABLE = ItemSnapshot("accessory", Money(3000), 2, None, order_item_id=2)
+# the parcel as it should arrive: both lines of the sample request, received
+ALL_RECEIVED = ((1, ItemReceipt.RECEIVED), (2, ItemReceipt.RECEIVED))
 
 SMS = ("in_app", "sms")
 IN_APP = ("in_app",)

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from lifecycle_samples import (
     ALL_CHECKS,
+    ALL_RECEIVED,
     CABLE,
     COUNTER,
     FINANCE,
@@ -97,7 +98,7 @@ def test_shipping_without_tracking_number_is_refused():
 
 @pytest.mark.parametrize("state", [State.IN_TRANSIT, State.APPROVED])
 def test_inspector_receives_a_parcel_with_or_without_tracking(state):
-    decision = decided(request(state), Command(Action.RECEIVE), INSPECTOR)
+    decision = decided(request(state), Command(Action.RECEIVE, receipts=ALL_RECEIVED), INSPECTOR)
     assert decision.new_state is State.RECEIVED
     assert webhook("return.received") in decision.effects
 

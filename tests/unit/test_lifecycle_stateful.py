@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from lifecycle_samples import (
     ALL_CHECKS,
+    ALL_RECEIVED,
     CABLE,
     COUNTER,
     FINANCE,
@@ -46,6 +47,7 @@ from domain.lifecycle import (
     decide,
 )
 from domain.money import Money
+from domain.terms import ItemReceipt
 
 ACTORS = (
     MERCHANT,
@@ -104,6 +106,7 @@ commands = st.fixed_dictionaries(
         "payment_reference": st.sampled_from(["", "BANK-1"]),
         "invoice_reversal": st.sampled_from(["", "FP-REV-1"]),
         "override_window": st.booleans(),
+        "receipts": st.sampled_from([(), ALL_RECEIVED, ((1, ItemReceipt.MISSING),)]),
     }
 )
 FILLED: dict[str, object] = {
@@ -114,6 +117,7 @@ FILLED: dict[str, object] = {
     "added_evidence": 1,
     "payment_reference": "BANK-1",
     "invoice_reversal": "FP-REV-1",
+    "receipts": ALL_RECEIVED,
 }
 GIVING_UP = {Action.DISCARD, Action.CANCEL}
 ENDS = REACHABLE - {state for row in TRANSITIONS for state in row.from_states}

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from lifecycle_samples import (
     ALL_CHECKS,
+    ALL_RECEIVED,
     COUNTER,
     FINANCE,
     INSPECTOR,
@@ -143,7 +144,7 @@ EVERY_ROW: tuple[tuple[ReturnSnapshot, Command, Actor], ...] = (
     (request(State.SUBMITTED), Command(Action.CANCEL), MERCHANT),
     (request(State.APPROVED), Command(Action.EXPIRE), SYSTEM),
     (request(State.APPROVED), Command(Action.SHIP, **TRACKING), MERCHANT),
-    (request(State.IN_TRANSIT), Command(Action.RECEIVE), INSPECTOR),
+    (request(State.IN_TRANSIT), Command(Action.RECEIVE, receipts=ALL_RECEIVED), INSPECTOR),
     (
         request(State.RECEIVED),
         Command(Action.INSPECT_PASS, confirmed_serials=("SN1001",), checklist=ALL_CHECKS),

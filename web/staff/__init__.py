@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.staff import files, queue, request_screen, signin
+from web.staff import files, outbox, queue, receive, request_screen, second_factor, signin
 
-ROUTES: list[Any] = [*signin.ROUTES, *queue.ROUTES, *request_screen.ROUTES, *files.ROUTES]
+ROUTES: list[Any] = [
+    *signin.ROUTES,
+    *second_factor.ROUTES,
+    *queue.ROUTES,
+    *request_screen.ROUTES,
+    *files.ROUTES,
+    *outbox.ROUTES,
+    *receive.ROUTES,
+]

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from litestar.datastructures import FormMultiDict
 
 from domain.lifecycle import Action, Command, FeePayer
+from domain.terms import ItemReceipt
 
 # the actions the staff screen offers (when domain/ allows them to this role, in this state)
 STAFF_ACTIONS = (
@@ -77,6 +78,18 @@ def _inspect_pass(form: FormMultiDict) -> Command:
     )
 
 
+def _receive(form: FormMultiDict) -> Command:
+    """`receipt-<order item id>` says what was found of each item."""
+    statuses = {status.value for status in ItemReceipt}
+    found = []
+    for name, value in form.items():
+        item_id = name.removeprefix("receipt-")
+        named = item_id != name and item_id.isascii() and item_id.isdigit() and len(item_id) < 12
+        if named and value in statuses:
+            found.append((int(item_id), ItemReceipt(value)))
+    return Command(Action.RECEIVE, message=_text(form, "message"), receipts=tuple(found[:50]))
+
+
 def _refund(form: FormMultiDict) -> Command:
     return Command(
         Action.REFUND,
@@ -91,7 +104,7 @@ READERS: dict[Action, Callable[[FormMultiDict], Command]] = {
     Action.REJECT: _decision(Action.REJECT),
     Action.OVERTURN: _decision(Action.OVERTURN),
     Action.UPHOLD: _decision(Action.UPHOLD),
-    Action.RECEIVE: _decision(Action.RECEIVE),
+    Action.RECEIVE: _receive,
     Action.INSPECT_FAIL: _decision(Action.INSPECT_FAIL),
     Action.INSPECT_PASS: _inspect_pass,
     Action.SHIP_REPLACEMENT: _parcel(Action.SHIP_REPLACEMENT),

@@ -5,14 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from db.staff import StaffAccount
+from domain.terms import Role
 from domain.text import N_
 from web.i18n import gettext as _
 
-# (key, path, label): every role has its queue; the other pages come with their issues
-_PAGES = (("queue", "/staff/queue", N_("Queue")),)
+# (key, path, label, roles): every role has its queue; None means every staff role
+_PAGES: tuple[tuple[str, str, str, tuple[Role, ...] | None], ...] = (
+    ("queue", "/staff/queue", N_("Queue"), None),
+    ("receive", "/staff/receive", N_("Receive parcels"), (Role.INSPECTOR,)),
+    ("outbox", "/staff/outbox", N_("Work that did not go out"), (Role.SUPERVISOR,)),
+)
 
 
 def staff_nav(staff: StaffAccount, current: str) -> list[dict[str, Any]]:
     return [
-        {"url": path, "label": _(label), "current": key == current} for key, path, label in _PAGES
+        {"url": path, "label": _(label), "current": key == current}
+        for key, path, label, roles in _PAGES
+        if roles is None or staff.role in roles
     ]

@@ -26,6 +26,7 @@ from domain.labels import (
     EVENT_LABELS,
     FEE_PAYER_LABELS,
     REASON_LABELS,
+    RECEIPT_LABELS,
     RESOLUTION_LABELS,
     ROLE_LABELS,
     STATE_LABELS,
@@ -36,6 +37,7 @@ from domain.limits import MAX_MESSAGE, MAX_SHORT
 from domain.policy import fee_payer_for
 from domain.rma import normalise_rma
 from domain.staff import QUEUE_STATES, REJECTION_REASONS
+from domain.terms import ItemReceipt
 from domain.text import Text
 from web.auth import current_staff, staff_required
 from web.i18n import gettext as _
@@ -91,6 +93,7 @@ def _context(request: Request[Any, Any, Any], page: RequestPage, merchant: str) 
         "fee_payers": [(p.value, _(FEE_PAYER_LABELS[p])) for p in FeePayer],
         "rejection_reasons": [(code, _(words)) for code, words in REJECTION_REASONS.items()],
         "checklist": [(code, _(words)) for code, words in CHECKLIST.items()],
+        "receipt_choices": [(found.value, _(RECEIPT_LABELS[found])) for found in ItemReceipt],
         "action_labels": ACTION_LABELS,
         "event_labels": EVENT_LABELS,
         "state_labels": STATE_LABELS,

@@ -14,12 +14,16 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import Cookie
 from redis.asyncio import Redis
 
 from db.passwords import hash_password, needs_rehash, verify_password
 from db.staff import replace_password_hash, sign_in_record
-from domain.staff import FAILURES_REMEMBERED_SECONDS, MAX_PASSWORD_LENGTH, lock_seconds
+from domain.staff import (
+    FAILURES_REMEMBERED_SECONDS,
+    MAX_PASSWORD_LENGTH,
+    SECOND_FACTOR_ROLES,
+    lock_seconds,
+)
 from domain.text import N_
 from web.auth import signed_in_staff
 from web.i18n import gettext as _
@@ -28,8 +32,9 @@ from web.limits import Limit, allow, client_ip
 from web.navigation import local_path, redirect_to
 from web.rendering import render
 from web.sessions import SESSION_COOKIE, SessionStore
+from web.staff import second_factor
+from web.staff.session import signed_in_as
 
-STAFF_SESSION_TTL = 12 * 3600  # one working day; a shared counter PC does not stay signed in
 PER_IP = Limit("staff-login:ip", 30, 15 * 60)
 WRONG = N_("The user name or password is not right.")
 HOME = "/staff/queue"
@@ -106,22 +111,9 @@ async def login_submit(request: Request[Any, Any, Any]) -> Response[Any]:
     await redis.delete(f"staff-fail:{key}", f"staff-lock:{key}")
     if needs_rehash(stored):
         await replace_password_hash(account.id, await asyncio.to_thread(hash_password, password))
-    sessions = SessionStore(redis)
-    # a new session id at sign-in: one someone planted dies, and with it its CSRF token
-    await sessions.destroy(request.cookies.get(SESSION_COOKIE))
-    token = await sessions.create({"staff_id": account.id}, ttl=STAFF_SESSION_TTL)
-    response = redirect_to(request, next_path)
-    response.set_cookie(
-        Cookie(
-            key=SESSION_COOKIE,
-            value=token,
-            max_age=STAFF_SESSION_TTL,
-            httponly=True,
-            samesite="lax",
-            secure=not request.app.state.settings.debug,
-        )
-    )
-    return response
+    if account.role in SECOND_FACTOR_ROLES:
+        return await second_factor.start(request, account, next_path)
+    return await signed_in_as(request, account, next_path)
 
 
 @post("/staff/logout", name="staff_logout")

@@ -1,0 +1,44 @@
+"""The staff session: made at sign-in under a new id, one working day long."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from litestar.datastructures import Cookie
+
+from db.staff import StaffAccount
+from web.navigation import redirect_to
+from web.sessions import SESSION_COOKIE, SessionStore
+
+STAFF_SESSION_TTL = 12 * 3600  # one working day; a shared counter PC does not stay signed in
+
+
+def session_cookie(request: Request[Any, Any, Any], token: str, max_age: int) -> Cookie:
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=token,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=not request.app.state.settings.debug,
+    )
+
+
+async def new_session(
+    request: Request[Any, Any, Any], data: dict[str, Any], ttl: int, to: str
+) -> Response[Any]:
+    """A new session under a new id — one someone planted dies, and with it its CSRF token —
+    and on to `to`."""
+    sessions = SessionStore(request.app.state.redis)
+    await sessions.destroy(request.cookies.get(SESSION_COOKIE))
+    token = await sessions.create(data, ttl=ttl)
+    response = redirect_to(request, to)
+    response.set_cookie(session_cookie(request, token, ttl))
+    return response
+
+
+async def signed_in_as(
+    request: Request[Any, Any, Any], account: StaffAccount, next_path: str
+) -> Response[Any]:
+    return await new_session(request, {"staff_id": account.id}, STAFF_SESSION_TTL, next_path)
