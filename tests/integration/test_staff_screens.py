@@ -285,3 +285,65 @@ async def test_a_parcel_lacking_an_item_is_flagged_and_cannot_pass(
     refused = await _decide(en, rma, "inspect_pass", serial="P8AMISS0001", check=list(CHECKLIST))
     assert refused.status_code == 422 and await _state(request_id) == "received"
     assert "cannot pass inspection" in refused.text
+
+
+async def test_a_claimed_request_is_left_to_whoever_works_on_it_until_the_claim_runs_out(
+    client: Client, now: datetime
+) -> None:
+    import os
+
+    from redis.asyncio import Redis
+
+    from web.sessions import SESSION_COOKIE
+
+    client.headers["Accept-Language"] = "en"
+    merchant_id = await factories.merchant()
+    request_id, rma = await factories.submitted(merchant_id, now)
+    first = await factories.staff_token(await factories.staff("wang", "reviewer"))
+    second = await factories.staff_token(await factories.staff("liu", "reviewer"))
+
+    client.cookies.set(SESSION_COOKIE, first)
+    screen = await client.get(f"/staff/requests/{rma}")
+    token = factories.token_in(screen.text)
+    taken = await client.post(f"/staff/requests/{rma}/claim", data={"_csrf_token": token})
+    assert taken.status_code == 303
+    assert "You are working on this request" in (await client.get(f"/staff/requests/{rma}")).text
+
+    client.cookies.set(SESSION_COOKIE, second)
+    theirs = await client.get(f"/staff/requests/{rma}")
+    assert "reviewer wang is working on this request" in theirs.text
+    assert 'value="approve"' not in theirs.text
+    assert "reviewer wang is on it" in (await client.get("/staff/queue")).text
+    refused = await _decide(client, rma, "approve", version="2")
+    assert refused.status_code == 409 and await _state(request_id) == "submitted"
+
+    redis = Redis.from_url(os.environ["REDIS_URL"])
+    try:
+        await redis.pexpire(f"claim:{request_id}", 1)  # as if fifteen minutes had passed
+        await asyncio.sleep(0.05)
+    finally:
+        await redis.aclose()
+    assert (await _decide(client, rma, "approve")).status_code == 303
+    assert await _state(request_id) == "approved"
+
+
+async def test_next_in_queue_skips_what_someone_else_works_on(
+    client: Client, now: datetime
+) -> None:
+    from web.sessions import SESSION_COOKIE
+
+    merchant_id = await factories.merchant()
+    _, first = await factories.submitted(merchant_id, now - timedelta(hours=3))
+    _, second = await factories.submitted(merchant_id, now - timedelta(hours=2))
+    _, third = await factories.submitted(merchant_id, now - timedelta(hours=1))
+    other = await factories.staff_token(await factories.staff("liu", "reviewer"))
+    client.cookies.set(SESSION_COOKIE, other)
+    screen = await client.get(f"/staff/requests/{second}")
+    await client.post(
+        f"/staff/requests/{second}/claim", data={"_csrf_token": factories.token_in(screen.text)}
+    )
+
+    await _as(client, "reviewer", "wang")
+    done = await _decide(client, first, "approve", then="next")
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/staff/requests/{third}"

@@ -18,6 +18,7 @@ from domain.staff import QUEUE_STATES
 from domain.terms import Reason, State
 from web.auth import current_staff, staff_required
 from web.rendering import render
+from web.staff import claims
 from web.staff.navigation import staff_nav
 
 PAGE_SIZE = 25
@@ -63,12 +64,15 @@ async def queue(request: Request[Any, Any, Any]) -> Response[Any]:
     )
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
+    held = await claims.holders(request.app.state.redis, [row.id for row in rows])
     return render(
         request,
         "staff/queue.html",
         block="results",
         nav=staff_nav(staff, "queue"),
         rows=rows,
+        held=held,
+        me=staff.id,
         counts=counts,
         chosen=chosen,
         url=_url,

@@ -18,6 +18,7 @@ from db.errors import Conflict, NotFound
 from db.merchants import merchant_by_id
 from db.request_views import RequestPage, request_id_of, request_page
 from db.returns import apply_action
+from db.staff import StaffAccount
 from db.staff_queue import QueueFilter, queue_page
 from domain.guards import not_theirs
 from domain.inspection import CHECKLIST
@@ -38,19 +39,25 @@ from domain.policy import fee_payer_for
 from domain.rma import normalise_rma
 from domain.staff import QUEUE_STATES, REJECTION_REASONS
 from domain.terms import ItemReceipt
-from domain.text import Text
+from domain.text import N_, Text
 from web.auth import current_staff, staff_required
 from web.i18n import gettext as _
 from web.i18n import render_text
 from web.navigation import redirect_to
 from web.params import form_number
 from web.rendering import render
+from web.staff import claims
+from web.staff.claims import Claim
 from web.staff.decisions import READERS, STAFF_ACTIONS, action_of, kept_values
 from web.staff.navigation import staff_nav
 from web.uploads import UPLOAD_BODY_LIMIT, stage_form_files
 
 GUARDS = [staff_required()]
 TEMPLATE = "staff/request.html"
+CHANGED_MEANWHILE = N_(
+    "Someone else changed this request while you were looking at it. Nothing was saved: here "
+    "it is as it is now."
+)
 
 
 def screen_url(rma: str) -> str:
@@ -75,16 +82,24 @@ def _who(role: Role, name: str) -> str:
     return name or _(ROLE_LABELS.get(role, "ReturnDesk"))
 
 
-def _context(request: Request[Any, Any, Any], page: RequestPage, merchant: str) -> dict[str, Any]:
+def _offered(page: RequestPage, staff: StaffAccount) -> list[Action]:
+    """The decisions domain/ allows this staff member now, the usual one first."""
+    allowed = set(allowed_actions(page.snapshot, staff.actor, datetime.now(UTC)))
+    return [action for action in STAFF_ACTIONS if action in allowed]
+
+
+def _context(
+    request: Request[Any, Any, Any], page: RequestPage, merchant: str, claim: Claim | None
+) -> dict[str, Any]:
     staff = current_staff(request)
     snapshot = page.snapshot
-    offered = [
-        a for a in allowed_actions(snapshot, staff.actor, datetime.now(UTC)) if a in STAFF_ACTIONS
-    ]
+    offered = _offered(page, staff)
     return {
         "nav": staff_nav(staff, "queue"),
         "page": page,
         "merchant_name": merchant,
+        "claim": claim,
+        "claimed_by_other": claim is not None and not claim.mine(staff),
         "details": page.details,
         "snapshot": snapshot,
         "url": screen_url(page.details.rma),
@@ -117,16 +132,21 @@ def _context(request: Request[Any, Any, Any], page: RequestPage, merchant: str) 
 @get("/staff/requests/{rma:str}", name="staff_request", guards=GUARDS)
 async def screen(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response[Any]:
     page, merchant = await _found(request, rma)
-    return render(request, TEMPLATE, **_context(request, page, merchant))
+    claim = await claims.holder(request.app.state.redis, page.details.id)
+    return render(request, TEMPLATE, **_context(request, page, merchant, claim))
 
 
 async def _next_in_queue(request: Request[Any, Any, Any], done: int) -> str:
+    """The most urgent request nobody else works on, claimed for whoever asks."""
     staff = current_staff(request)
-    rows = await queue_page(
-        QueueFilter(QUEUE_STATES.get(staff.role, ()), staff.queue_outlet), limit=2
-    )
-    following = next((row for row in rows if row.id != done), None)
-    return screen_url(following.rma) if following else "/staff/queue"
+    redis = request.app.state.redis
+    wanted = QueueFilter(QUEUE_STATES.get(staff.role, ()), staff.queue_outlet)
+    rows = [row for row in await queue_page(wanted, limit=20) if row.id != done]
+    held = await claims.holders(redis, [row.id for row in rows])
+    for row in rows:
+        if row.id not in held and (await claims.take(redis, row.id, staff)).mine(staff):
+            return screen_url(row.rma)
+    return "/staff/queue"
 
 
 @post(
@@ -141,11 +161,19 @@ async def decide(request: Request[Any, Any, Any], rma: FromPath[str]) -> Respons
     action = action_of(form)
     expected = form_number(form.get("version"), field="version")
     staff = current_staff(request)
+    redis = request.app.state.redis
     if action is None:
         return _again(request, page, merchant, form, _("Choose one of the decisions offered."), 422)
+    # only someone who may take this decision now holds the request by trying it
+    claim = await claims.holder(redis, page.details.id)
+    if action in _offered(page, staff):
+        claim = await claims.take(redis, page.details.id, staff)
+    if claim is not None and not claim.mine(staff):
+        words = _("%(name)s is working on this request. Nothing was saved.") % {"name": claim.name}
+        return _again(request, page, merchant, form, words, 409, action, claim=claim)
     staged = await stage_form_files(request, form, page.details.id, staff.actor.id)
     if staged.problem:
-        return _again(request, page, merchant, form, staged.problem, 422, action)
+        return _again(request, page, merchant, form, staged.problem, 422, action, claim=claim)
     try:
         result = await apply_action(
             page.details.id,
@@ -158,20 +186,20 @@ async def decide(request: Request[Any, Any, Any], rma: FromPath[str]) -> Respons
         )
     except Conflict:
         fresh = await request_page(page.details.id, include_internal=True)
-        words = _(
-            "Someone else changed this request while you were looking at it. Nothing was saved: here it is as it is now."
-        )
-        return _again(request, fresh, merchant, form, words, 409, conflict=True)
+        return _again(request, fresh, merchant, form, _(CHANGED_MEANWHILE), 409, conflict=True)
     if isinstance(result, Refusal):
-        return _again(request, page, merchant, form, render_text(result.message), 422, action)
+        words = render_text(result.message)
+        return _again(request, page, merchant, form, words, 422, action, claim=claim)
+    await claims.release(redis, page.details.id, staff)  # decided: the request moves on
     if form.get("then") == "next":
         return redirect_to(request, await _next_in_queue(request, page.details.id))
     return redirect_to(request, screen_url(page.details.rma))
 
 
 def _again(request: Request[Any, Any, Any], page: RequestPage, merchant: str, form: Any, words: str,
-           status_code: int, action: Action | None = None, *, conflict: bool = False) -> Response[Any]:  # fmt: skip
-    context = _context(request, page, merchant)
+           status_code: int, action: Action | None = None, *, conflict: bool = False,
+           claim: Claim | None = None) -> Response[Any]:  # fmt: skip
+    context = _context(request, page, merchant, claim)
     context.update(
         problem={"action": action.value if action else "", "message": words},
         values={} if conflict else kept_values(form),
@@ -180,4 +208,22 @@ def _again(request: Request[Any, Any, Any], page: RequestPage, merchant: str, fo
     return render(request, TEMPLATE, status_code=status_code, **context)
 
 
-ROUTES: list[Any] = [screen, decide]
+@post("/staff/requests/{rma:str}/claim", name="staff_claim", guards=GUARDS)
+async def claim_request(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response[Any]:
+    """Take the request to work on (or renew the claim); if someone else has it, the screen
+    says who."""
+    page, _merchant = await _found(request, rma)
+    staff = current_staff(request)
+    if _offered(page, staff):  # nothing to decide here: nothing to hold
+        await claims.take(request.app.state.redis, page.details.id, staff)
+    return redirect_to(request, screen_url(page.details.rma))
+
+
+@post("/staff/requests/{rma:str}/release", name="staff_release", guards=GUARDS)
+async def release_request(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response[Any]:
+    page, _merchant = await _found(request, rma)
+    await claims.release(request.app.state.redis, page.details.id, current_staff(request))
+    return redirect_to(request, "/staff/queue")
+
+
+ROUTES: list[Any] = [screen, decide, claim_request, release_request]
