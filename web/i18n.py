@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import texts
 from domain.text import Text
@@ -92,3 +93,12 @@ def deadline(value: datetime, now: datetime | None = None, *, mine: bool = True)
 def render_text(text: Text) -> str:
     """Translate a domain message and format its parameters for the reader of this page."""
     return texts.render(text, current_locale(), _display_timezone)
+
+
+def local_day_start(day: date) -> datetime:
+    """The moment a calendar day begins where times are shown (TIMEZONE), in UTC."""
+    return datetime.combine(day, time(), tzinfo=ZoneInfo(_display_timezone)).astimezone(UTC)
+
+
+def local_time(value: datetime) -> datetime:
+    return value.astimezone(ZoneInfo(_display_timezone))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.staff import files, outbox, queue, receive, request_screen, second_factor, signin
+from web.staff import audit, files, outbox, queue, receive, request_screen, second_factor, signin
 
 ROUTES: list[Any] = [
     *signin.ROUTES,
@@ -13,5 +13,6 @@ ROUTES: list[Any] = [
     *request_screen.ROUTES,
     *files.ROUTES,
     *outbox.ROUTES,
+    *audit.ROUTES,
     *receive.ROUTES,
 ]
