@@ -9,6 +9,7 @@ from typing import Any
 
 from db.snapshots import aware
 from db.sql import fetch
+from db.tables import ReturnRequest, StaffAuditEntry
 from domain.terms import Action, Role, State
 
 STAFF_AND_SYSTEM = tuple(role.value for role in Role if role not in (Role.MERCHANT, Role.PARTNER))
@@ -107,3 +108,40 @@ async def requests_submitted_between(since: datetime, until: datetime) -> list[d
             if row[column] is not None:
                 row[column] = _when(row[column])
     return rows
+
+
+async def record_staff_action(
+    *, staff_id: int, staff_name: str, action: str, subject: str, detail: str, at: datetime
+) -> None:
+    await StaffAuditEntry.insert(
+        StaffAuditEntry(
+            staff_id=staff_id,
+            staff_name=staff_name,
+            action=action[:40],
+            subject=subject[:160],
+            detail=detail[:2000],
+            at=at,
+        )
+    )
+
+
+async def staff_actions(limit: int = 50) -> list[dict[str, Any]]:
+    """Staff actions outside a request's lifecycle (reveals, retries), newest first."""
+    return await StaffAuditEntry.select().order_by(StaffAuditEntry.id, ascending=False).limit(limit)
+
+
+async def refund_account(request_id: int) -> tuple[str, str, str]:
+    """(holder, bank, sealed account number) of the request's refund account."""
+    row = await (
+        ReturnRequest.select(
+            ReturnRequest.refund_account_holder,
+            ReturnRequest.refund_bank,
+            ReturnRequest.refund_account_enc,
+        )
+        .where(ReturnRequest.id == request_id)
+        .first()
+    )
+    if row is None:
+        return "", "", ""
+    return (str(row["refund_account_holder"]), str(row["refund_bank"]),
+            str(row["refund_account_enc"]))  # fmt: skip

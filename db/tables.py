@@ -337,6 +337,19 @@ class JobClaim(Table):
     finished_at = Timestamptz(null=True, default=None)
 
 
+class StaffAuditEntry(Table):
+    """A staff action that is not a step of a request's lifecycle (those are events): a full
+    account number revealed, dead work tried again. Written once, never changed."""
+
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    at = Timestamptz(index=True)
+    staff_id = Integer()
+    staff_name = Varchar(length=100)
+    action = Varchar(length=40)
+    subject = Varchar(length=160)  # an RMA, an outbox key
+    detail = Text(default="")
+
+
 class GatewayMessage(Table):
     """Every SMS/e-mail attempt with its result; in development the dev outbox reads from here."""
 
@@ -361,6 +374,7 @@ TABLES: tuple[type[Table], ...] = (
     PolicyVersion,
     Outlet,
     StaffUser,
+    StaffAuditEntry,
     PartnerClient,
     ReturnRequest,
     SerialClaim,

@@ -6,6 +6,7 @@ import csv
 import html
 import io
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -103,3 +104,53 @@ async def test_only_supervisors_read_the_audit_log_and_export(client: Client) ->
         assert (
             await client.get("/staff/export.csv", params={"from": "2026-12-01", "to": "2026-12-01"})
         ).status_code == 403
+
+
+async def test_finance_sees_the_full_account_only_on_request_and_each_reveal_is_logged(
+    client: Client, now: datetime, settings: Any
+) -> None:
+    from db.crypto import encrypt_account
+
+    merchant_id = await factories.merchant()
+    request_id, rma = await factories.submitted(
+        merchant_id,
+        now,
+        serials=("P8AREFUND01",),
+        refund_method="bank_transfer",
+        refund_bank="招商银行",
+        refund_account_holder="杨小明",
+        refund_account_last4="6789",
+        refund_account_enc=encrypt_account(settings.secret_key, "6222020200116789"),
+    )
+    for action, role in ((Action.APPROVE, "reviewer"), (Action.RECEIVE, "inspector"),
+                         (Action.INSPECT_PASS, "inspector")):  # fmt: skip
+        await factories.staff_decides(
+            request_id,
+            action,
+            now,
+            role=role,
+            confirmed_serials=("P8AREFUND01",) if action is Action.INSPECT_PASS else (),
+        )
+    finance = await factories.staff("chenjing", "finance")
+    await factories.staff_session(client, finance)
+    screen = await client.get(f"/staff/requests/{rma}")
+    assert "ending 6789" in screen.text and "6222020200116789" not in screen.text
+    shown = await client.post(
+        f"/staff/requests/{rma}/account", data={"_csrf_token": factories.token_in(screen.text)}
+    )
+    assert shown.status_code == 200
+    assert "6222020200116789" in shown.text and "杨小明" in shown.text
+    assert shown.headers["cache-control"] == "no-store"
+
+    await factories.staff_session(client, await factories.staff("wangfang", "reviewer"))
+    other = await client.get(f"/staff/requests/{rma}")
+    assert "Show the full account number" not in other.text
+    refused = await client.post(
+        f"/staff/requests/{rma}/account", data={"_csrf_token": factories.token_in(other.text)}
+    )
+    assert refused.status_code == 403 and "6222020200116789" not in refused.text
+
+    await _supervisor(client)
+    log = await client.get("/staff/audit")
+    assert "Showed a full account number" in log.text and rma in log.text
+    assert "finance chenjing" in log.text

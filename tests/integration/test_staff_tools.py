@@ -82,6 +82,8 @@ async def test_supervisors_see_work_that_gave_up_and_try_it_again(
     rest = await client.post("/staff/outbox/retry", data={"_csrf_token": token})
     assert rest.headers["location"] == "/staff/outbox?retried=1"
     assert await OutboxRow.count().where(OutboxRow.dead_at.is_not_null()) == 0
+    log = await client.get("/staff/audit")
+    assert "Tried work that gave up again" in log.text and "notify:1:approve:sms" in log.text
 
 
 async def test_only_supervisors_see_the_outbox(client: Client) -> None:

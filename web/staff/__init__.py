@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.staff import audit, files, outbox, queue, receive, request_screen, second_factor, signin
+from web.staff import (
+    audit,
+    files,
+    outbox,
+    queue,
+    receive,
+    refunds,
+    request_screen,
+    second_factor,
+    signin,
+)
 
 ROUTES: list[Any] = [
     *signin.ROUTES,
@@ -14,5 +24,6 @@ ROUTES: list[Any] = [
     *files.ROUTES,
     *outbox.ROUTES,
     *audit.ROUTES,
+    *refunds.ROUTES,
     *receive.ROUTES,
 ]

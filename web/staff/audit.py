@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response, get
 
-from db.audit import AuditFilter, audit_page, requests_submitted_between
+from db.audit import AuditFilter, audit_page, requests_submitted_between, staff_actions
 from domain.labels import ACTION_LABELS, REASON_LABELS, RESOLUTION_LABELS, STATE_LABELS
 from domain.money import Money
 from domain.terms import Action, Reason, Resolution, Role, State
@@ -69,6 +69,11 @@ async def audit(request: Request[Any, Any, Any]) -> Response[Any]:
         action_labels=ACTION_LABELS,
         state_labels=STATE_LABELS,
         export_problem=request.query_params.get("export_problem", "") == "1",
+        staff_actions=await staff_actions(),
+        staff_action_labels={
+            "reveal_account": _("Showed a full account number"),
+            "retry_outbox": _("Tried work that gave up again"),
+        },
     )
 
 

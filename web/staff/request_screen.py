@@ -28,6 +28,7 @@ from domain.labels import (
     FEE_PAYER_LABELS,
     REASON_LABELS,
     RECEIPT_LABELS,
+    REFUND_METHOD_LABELS,
     RESOLUTION_LABELS,
     ROLE_LABELS,
     STATE_LABELS,
@@ -64,7 +65,7 @@ def screen_url(rma: str) -> str:
     return f"/staff/requests/{rma}"
 
 
-async def _found(request: Request[Any, Any, Any], rma: str) -> tuple[RequestPage, str]:
+async def found_request(request: Request[Any, Any, Any], rma: str) -> tuple[RequestPage, str]:
     """The request behind this RMA if the signed-in staff member may see it; else the same 404
     as for an unknown RMA (counter staff see their own outlet's requests only)."""
     canonical = normalise_rma(rma[:40])
@@ -94,6 +95,7 @@ def _context(
     staff = current_staff(request)
     snapshot = page.snapshot
     offered = _offered(page, staff)
+    method = REFUND_METHOD_LABELS.get(page.details.refund_method)
     return {
         "nav": staff_nav(staff, "queue"),
         "page": page,
@@ -126,14 +128,23 @@ def _context(
         "problem": None,
         "values": {},
         "conflict": False,
+        "revealed": None,
+        "refund_method": _(method) if method else "",
+        "is_finance": staff.role is Role.FINANCE,
     }
+
+
+async def screen_context(
+    request: Request[Any, Any, Any], page: RequestPage, merchant: str
+) -> dict[str, Any]:
+    claim = await claims.holder(request.app.state.redis, page.details.id)
+    return _context(request, page, merchant, claim)
 
 
 @get("/staff/requests/{rma:str}", name="staff_request", guards=GUARDS)
 async def screen(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response[Any]:
-    page, merchant = await _found(request, rma)
-    claim = await claims.holder(request.app.state.redis, page.details.id)
-    return render(request, TEMPLATE, **_context(request, page, merchant, claim))
+    page, merchant = await found_request(request, rma)
+    return render(request, TEMPLATE, **await screen_context(request, page, merchant))
 
 
 async def _next_in_queue(request: Request[Any, Any, Any], done: int) -> str:
@@ -156,7 +167,7 @@ async def _next_in_queue(request: Request[Any, Any, Any], done: int) -> str:
     request_max_body_size=UPLOAD_BODY_LIMIT,
 )
 async def decide(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response[Any]:
-    page, merchant = await _found(request, rma)
+    page, merchant = await found_request(request, rma)
     form = await request.form()
     action = action_of(form)
     expected = form_number(form.get("version"), field="version")
@@ -212,7 +223,7 @@ def _again(request: Request[Any, Any, Any], page: RequestPage, merchant: str, fo
 async def claim_request(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response[Any]:
     """Take the request to work on (or renew the claim); if someone else has it, the screen
     says who."""
-    page, _merchant = await _found(request, rma)
+    page, _merchant = await found_request(request, rma)
     staff = current_staff(request)
     if _offered(page, staff):  # nothing to decide here: nothing to hold
         await claims.take(request.app.state.redis, page.details.id, staff)
@@ -221,7 +232,7 @@ async def claim_request(request: Request[Any, Any, Any], rma: FromPath[str]) -> 
 
 @post("/staff/requests/{rma:str}/release", name="staff_release", guards=GUARDS)
 async def release_request(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response[Any]:
-    page, _merchant = await _found(request, rma)
+    page, _merchant = await found_request(request, rma)
     await claims.release(request.app.state.redis, page.details.id, current_staff(request))
     return redirect_to(request, "/staff/queue")
 
