@@ -15,6 +15,7 @@ from db.errors import Conflict, NotFound
 from db.snapshots import load_snapshot
 from db.staging import attach_staged, staged_ids
 from db.tables import Message, ReturnRequest, SideCase
+from domain.guards import not_theirs
 from domain.lifecycle import Actor, Refusal
 from domain.limits import MAX_MESSAGE, too_long
 from domain.side_cases import (
@@ -38,10 +39,15 @@ async def post_message(
     *,
     side_case_id: int | None = None,
     staged_files: Sequence[int] = (),
+    internal: bool = False,
 ) -> int | Refusal:
-    """Add a message to the request's thread (or to one side case's); the new message's id."""
+    """Add a message to the request's thread (or to one side case's), or a staff-only note;
+    the new message's id."""
     async with atomic():
-        refusal = may_post_message(await load_snapshot(request_id), actor)
+        snapshot = await load_snapshot(request_id)
+        refusal = not_theirs(snapshot, actor) or may_post_message(
+            snapshot, actor, internal=internal
+        )
         if refusal is None and side_case_id is not None:
             case = await (
                 SideCase.select(SideCase.kind, SideCase.status)
@@ -57,7 +63,9 @@ async def post_message(
         refusal = refusal or check_message(body, len(files))
         if refusal is not None:
             return refusal
-        message_id = await _insert_message(request_id, side_case_id, actor, author_name, body, now)
+        message_id = await _insert_message(
+            request_id, side_case_id, actor, author_name, body, now, internal=internal
+        )
         await attach_staged(files, request_id, message_id=message_id)
         return message_id
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from db.tables import StaffUser
+from db.tables import Outlet, StaffUser
 from domain.lifecycle import Actor, Role
 
 
@@ -99,3 +99,66 @@ async def display_names(staff_ids: set[int]) -> dict[int, str]:
         StaffUser.id.is_in(list(staff_ids))
     )
     return {int(row["id"]): str(row["display_name"]) for row in rows}
+
+
+async def all_staff() -> list[dict[str, Any]]:
+    """Every account, active ones first, for the supervisors' list."""
+    return (
+        await StaffUser.select(*_COLUMNS, StaffUser.outlet.name.as_alias("outlet_name"))
+        .order_by(StaffUser.active, ascending=False)
+        .order_by(StaffUser.role, StaffUser.username)
+    )
+
+
+async def outlets() -> list[dict[str, Any]]:
+    return (
+        await Outlet.select(Outlet.id, Outlet.code, Outlet.name)
+        .where(Outlet.active == True)  # noqa: E712 - SQL, not Python truth
+        .order_by(Outlet.code)
+    )
+
+
+async def username_taken(username: str, *, except_id: int | None = None) -> bool:
+    query = StaffUser.exists().where(StaffUser.username == username)
+    if except_id is not None:
+        query = StaffUser.exists().where(
+            (StaffUser.username == username) & (StaffUser.id != except_id)
+        )
+    return bool(await query)
+
+
+async def create_staff(
+    username: str, display_name: str, role: Role, outlet_id: int | None, password_hash: str
+) -> int:
+    rows = await StaffUser.insert(
+        StaffUser(
+            username=username,
+            display_name=display_name.strip(),
+            role=role.value,
+            outlet=outlet_id,
+            password_hash=password_hash,
+        )
+    ).returning(StaffUser.id)
+    return int(rows[0]["id"])
+
+
+async def update_staff(staff_id: int, display_name: str, role: Role, outlet_id: int | None) -> None:
+    await StaffUser.update(
+        {
+            StaffUser.display_name: display_name.strip(),
+            StaffUser.role: role.value,
+            StaffUser.outlet: outlet_id,
+        }
+    ).where(StaffUser.id == staff_id)
+
+
+async def set_active(staff_id: int, active: bool) -> None:
+    await StaffUser.update({StaffUser.active: active}).where(StaffUser.id == staff_id)
+
+
+async def staff_record(staff_id: int) -> dict[str, Any] | None:
+    """An account whether active or not (the supervisors' edit form)."""
+    row: dict[str, Any] | None = (
+        await StaffUser.select(*_COLUMNS).where(StaffUser.id == staff_id).first()
+    )
+    return row

@@ -56,10 +56,15 @@ _FEE_DISPUTE_STATES = frozenset(
 _MERCHANT_SIDE = frozenset({Role.MERCHANT, Role.PARTNER})
 
 
-def may_post_message(snapshot: ReturnSnapshot, actor: Actor) -> Refusal | None:
-    """Anyone on the merchant's side may write once the request is submitted; it stays a record."""
+def may_post_message(
+    snapshot: ReturnSnapshot, actor: Actor, *, internal: bool = False
+) -> Refusal | None:
+    """Anyone on the merchant's side may write once the request is submitted; it stays a record.
+    Internal notes are staff's alone, and never reach the merchant."""
     if actor.role in _MERCHANT_SIDE and actor.merchant_id != snapshot.merchant_id:
         return Refusal("not_yours", Text(N_("This return request belongs to another merchant.")))
+    if internal and (actor.role in _MERCHANT_SIDE or actor.role is Role.SYSTEM):
+        return Refusal("staff_only", Text(N_("Only staff write internal notes.")))
     if snapshot.state is State.DRAFT:
         return Refusal(
             "not_submitted",

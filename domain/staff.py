@@ -3,6 +3,7 @@ long failed sign-ins hold an account back."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -108,3 +109,31 @@ REJECTION_REASONS: Mapping[str, str] = MappingProxyType(
         "other": N_("Another reason (explained in the message)"),
     }
 )
+
+
+# -- accounts --
+
+USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{2,59}")
+USERNAME_RULE = N_(
+    "A user name has 3 to 60 characters: lower-case letters, digits, dots, dashes or "
+    "underscores, starting with a letter or digit."
+)
+NAME_REQUIRED = N_("Enter the name colleagues and merchants see.")
+OUTLET_REQUIRED = N_("Counter staff serve one outlet: choose it.")
+
+
+def account_problems(
+    username: str, display_name: str, role: Role, outlet_id: int | None, password: str | None
+) -> dict[str, Text]:
+    """What is wrong with a staff account as a supervisor typed it, by field (empty: nothing).
+    `password` None: the password stays as it is (an edit)."""
+    problems: dict[str, Text] = {}
+    if not USERNAME_PATTERN.fullmatch(username):
+        problems["username"] = Text(USERNAME_RULE)
+    if not display_name.strip() or len(display_name) > 100:
+        problems["display_name"] = Text(NAME_REQUIRED)
+    if role is Role.COUNTER and outlet_id is None:
+        problems["outlet"] = Text(OUTLET_REQUIRED)
+    if password is not None and (found := password_problem(password, username)) is not None:
+        problems["password"] = found
+    return problems

@@ -137,7 +137,10 @@ async def test_every_staff_page_passes_the_nu_html_checker(client: Any, tmp_path
         pages[f"queue-{role}"] = (await client.get("/staff/queue")).text
         for state, rma in rmas.items():
             pages[f"screen-{role}-{state}"] = (await client.get(f"/staff/requests/{rma}")).text
-        tools = {"inspector": ["/staff/receive"], "supervisor": ["/staff/outbox", "/staff/audit"]}
+        tools = {
+            "inspector": ["/staff/receive"],
+            "supervisor": ["/staff/outbox", "/staff/audit", "/staff/people", "/staff/people/new"],
+        }
         for n, path in enumerate(tools.get(role, [])):
             pages[f"{role}-tool-{n}"] = (await client.get(path)).text
     await factories.staff_session(client, await factories.staff("dock", "inspector"))

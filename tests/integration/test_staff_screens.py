@@ -347,3 +347,41 @@ async def test_next_in_queue_skips_what_someone_else_works_on(
     done = await _decide(client, first, "approve", then="next")
     assert done.status_code == 303
     assert done.headers["location"] == f"/staff/requests/{third}"
+
+
+async def test_staff_reply_to_the_merchant_and_keep_internal_notes_to_themselves(
+    en: Client, now: datetime
+) -> None:
+    merchant_id = await factories.merchant()
+    _, rma = await factories.submitted(merchant_id, now)
+    await _as(en, "reviewer", "wangfang")
+    screen = await en.get(f"/staff/requests/{rma}")
+    token = factories.token_in(screen.text)
+    url = f"/staff/requests/{rma}/messages"
+    empty = await en.post(url, data={"body": " ", "kind": "reply", "_csrf_token": token})
+    assert empty.status_code == 422 and "Write a message or attach a file." in empty.text
+    reply = await en.post(
+        url,
+        data={
+            "body": "Please send a photo of the SN label.",
+            "kind": "reply",
+            "_csrf_token": token,
+        },
+    )
+    note = await en.post(
+        url,
+        data={
+            "body": "Third return this month: check the history.",
+            "kind": "note",
+            "_csrf_token": token,
+        },
+    )
+    assert reply.status_code == note.status_code == 303
+    staff_view = await en.get(f"/staff/requests/{rma}")
+    assert "Please send a photo of the SN label." in staff_view.text
+    assert "Third return this month" in staff_view.text and "internal note" in staff_view.text
+
+    await factories.sign_in(en, merchant_id)
+    merchant_view = await en.get(f"/returns/{rma}")
+    assert "Please send a photo of the SN label." in merchant_view.text
+    assert "Third return this month" not in merchant_view.text

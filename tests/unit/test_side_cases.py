@@ -87,3 +87,14 @@ def test_a_resolved_case_takes_no_replies() -> None:
     assert may_reply_to_side_case(SideCaseRecord(LOGISTICS, SideCaseStatus.OPEN)) is None
     resolved = may_reply_to_side_case(SideCaseRecord(LOGISTICS, SideCaseStatus.RESOLVED))
     assert resolved is not None and resolved.code == "side_case_resolved"
+
+
+def test_only_staff_write_internal_notes() -> None:
+    from domain.side_cases import may_post_message
+
+    snapshot = _request(State.SUBMITTED)
+    merchant = Actor(Role.MERCHANT, f"merchant:{snapshot.merchant_id}", snapshot.merchant_id)
+    reviewer = Actor(Role.REVIEWER, "staff:1")
+    assert may_post_message(snapshot, merchant, internal=True) is not None
+    assert may_post_message(snapshot, merchant) is None
+    assert may_post_message(snapshot, reviewer, internal=True) is None

@@ -7,7 +7,9 @@ from typing import Any
 from web.staff import (
     audit,
     files,
+    messages,
     outbox,
+    people,
     queue,
     receive,
     refunds,
@@ -25,5 +27,7 @@ ROUTES: list[Any] = [
     *outbox.ROUTES,
     *audit.ROUTES,
     *refunds.ROUTES,
+    *messages.ROUTES,
+    *people.ROUTES,
     *receive.ROUTES,
 ]

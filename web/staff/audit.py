@@ -73,6 +73,10 @@ async def audit(request: Request[Any, Any, Any]) -> Response[Any]:
         staff_action_labels={
             "reveal_account": _("Showed a full account number"),
             "retry_outbox": _("Tried work that gave up again"),
+            "create_staff": _("Added a staff account"),
+            "edit_staff": _("Changed a staff account"),
+            "deactivate_staff": _("Deactivated a staff account"),
+            "activate_staff": _("Reactivated a staff account"),
         },
     )
 

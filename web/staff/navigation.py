@@ -14,6 +14,7 @@ _PAGES: tuple[tuple[str, str, str, tuple[Role, ...] | None], ...] = (
     ("queue", "/staff/queue", N_("Queue"), None),
     ("receive", "/staff/receive", N_("Receive parcels"), (Role.INSPECTOR,)),
     ("audit", "/staff/audit", N_("Audit log"), (Role.SUPERVISOR,)),
+    ("people", "/staff/people", N_("Staff accounts"), (Role.SUPERVISOR,)),
     ("outbox", "/staff/outbox", N_("Work that did not go out"), (Role.SUPERVISOR,)),
 )
 

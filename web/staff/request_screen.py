@@ -129,6 +129,9 @@ def _context(
         "values": {},
         "conflict": False,
         "revealed": None,
+        "message_problem": "",
+        "message_body": "",
+        "message_note": False,
         "refund_method": _(method) if method else "",
         "is_finance": staff.role is Role.FINANCE,
     }
