@@ -139,7 +139,13 @@ async def test_every_staff_page_passes_the_nu_html_checker(client: Any, tmp_path
             pages[f"screen-{role}-{state}"] = (await client.get(f"/staff/requests/{rma}")).text
         tools = {
             "inspector": ["/staff/receive"],
-            "supervisor": ["/staff/outbox", "/staff/audit", "/staff/people", "/staff/people/new"],
+            "supervisor": [
+                "/staff/outbox",
+                "/staff/audit",
+                "/staff/people",
+                "/staff/people/new",
+                "/staff/dashboard",
+            ],
         }
         for n, path in enumerate(tools.get(role, [])):
             pages[f"{role}-tool-{n}"] = (await client.get(path)).text

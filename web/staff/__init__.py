@@ -6,6 +6,7 @@ from typing import Any
 
 from web.staff import (
     audit,
+    dashboard,
     files,
     messages,
     outbox,
@@ -26,6 +27,7 @@ ROUTES: list[Any] = [
     *files.ROUTES,
     *outbox.ROUTES,
     *audit.ROUTES,
+    *dashboard.ROUTES,
     *refunds.ROUTES,
     *messages.ROUTES,
     *people.ROUTES,

@@ -13,6 +13,7 @@ from web.i18n import gettext as _
 _PAGES: tuple[tuple[str, str, str, tuple[Role, ...] | None], ...] = (
     ("queue", "/staff/queue", N_("Queue"), None),
     ("receive", "/staff/receive", N_("Receive parcels"), (Role.INSPECTOR,)),
+    ("dashboard", "/staff/dashboard", N_("Dashboard"), (Role.SUPERVISOR,)),
     ("audit", "/staff/audit", N_("Audit log"), (Role.SUPERVISOR,)),
     ("people", "/staff/people", N_("Staff accounts"), (Role.SUPERVISOR,)),
     ("outbox", "/staff/outbox", N_("Work that did not go out"), (Role.SUPERVISOR,)),
