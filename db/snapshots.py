@@ -111,13 +111,21 @@ def snapshot_from(
         refund_amount=_money_or_none(row["refund_amount_fen"]),
         shipping_advanced=Money(row["shipping_advanced_fen"]),
         invoice_issued=row["order.invoice_issued"],
-        carrier=row["carrier"],
-        tracking_number=row["tracking_number"],
-        payment_reference=row["payment_reference"],
-        invoice_reversal=row["invoice_reversal"],
-        receipts=_receipts(row["receipt"]),
-        receipt_problem=bool(row["receipt_problem"]),
+        **_goods_and_payment(row),
     )
+
+
+def _goods_and_payment(row: dict[str, Any]) -> dict[str, Any]:
+    """The parcels, what the warehouse found and the refund's records."""
+    return {
+        "carrier": row["carrier"],
+        "tracking_number": row["tracking_number"],
+        "payment_reference": row["payment_reference"],
+        "invoice_reversal": row["invoice_reversal"],
+        "receipts": _receipts(row["receipt"]),
+        "receipt_problem": bool(row["receipt_problem"]),
+        "replacement_serial": row["replacement_serial"],
+    }
 
 
 async def request_row(request_id: int) -> dict[str, Any] | None:

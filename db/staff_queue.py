@@ -16,8 +16,8 @@ from typing import Any
 
 from db.snapshots import aware
 from db.sql import fetch
-from domain.return_form import normalise_serial
 from domain.rma import normalise_rma
+from domain.serials import normalise_serial
 from domain.terms import Reason, State
 
 # a cursor is "<deadline in microseconds since 1970>_<id>": safe in a URL as it is

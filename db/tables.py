@@ -177,6 +177,7 @@ class ReturnRequest(Table):
     # was other than received (domain.guards.receipt_in_order)
     receipt = JSON(default={})
     receipt_problem = Boolean(default=False)
+    replacement_serial = Varchar(length=64, default="")  # the new unit an exchange sent
 
 
 class SerialClaim(Table):

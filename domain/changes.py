@@ -12,6 +12,7 @@ from domain.guards import Attempt, appeal_kind
 from domain.money import refund_amount
 from domain.policy import fee_payer_for
 from domain.request import Changes, ReturnSnapshot
+from domain.serials import normalise_serial
 from domain.terms import ItemReceipt, State
 
 
@@ -80,6 +81,11 @@ def shipped(attempt: Attempt) -> Changes:
 def parcel(attempt: Attempt) -> Changes:
     command = attempt.command
     return Changes(carrier=command.carrier.strip(), tracking_number=command.tracking_number.strip())
+
+
+def replacement_shipped(attempt: Attempt) -> Changes:
+    serial = normalise_serial(attempt.command.replacement_serial)
+    return replace(parcel(attempt), replacement_serial=serial)
 
 
 def received(attempt: Attempt) -> Changes:

@@ -10,6 +10,7 @@ from domain.inspection import CHECKLIST, missing_checks
 from domain.limits import MAX_MESSAGE, MAX_SHORT, too_long
 from domain.policy import check_eligibility, evidence_required, fee_payer_for
 from domain.request import Actor, Command, HeldSerial, Refusal, ReturnSnapshot
+from domain.serials import SERIAL_SHAPE, normalise_serial
 from domain.staff import REJECTION_REASONS
 from domain.terms import AppealOf, Role, State
 from domain.text import N_, Text
@@ -337,6 +338,29 @@ def receipt_in_order(attempt: Attempt) -> Refusal | None:
             )
         ),
     )
+
+
+def replacement_serial_valid(attempt: Attempt) -> Refusal | None:
+    """The new unit of an exchange is named by a serial number of the shape units carry, and is
+    not one of the units coming back."""
+    serial = normalise_serial(attempt.command.replacement_serial)
+    returned = {normalise_serial(i.serial_number or "") for i in attempt.snapshot.items}
+    has_serial = any(item.serial_number for item in attempt.snapshot.items)
+    if not has_serial and not serial:
+        return None  # an accessory without an SN: nothing to record
+    if not SERIAL_SHAPE.fullmatch(serial):
+        return Refusal(
+            "replacement_serial_required",
+            Text(N_("Enter the serial number of the new unit (4 to 64 letters and digits).")),
+        )
+    if serial in returned:
+        return Refusal(
+            "replacement_is_returned_unit",
+            Text(
+                N_("%(serial)s is the unit coming back; enter the new unit's."), {"serial": serial}
+            ),
+        )
+    return None
 
 
 def photos_attached(attempt: Attempt) -> Refusal | None:

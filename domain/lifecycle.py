@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import fields, replace
 from datetime import datetime
 from types import MappingProxyType
 
@@ -12,20 +12,19 @@ from domain.changes import (
     appealed,
     approved,
     inspection_failed,
-    nothing,
     parcel,
     queue_deadline,
     received,
     refund_computed,
     refunded,
     rejected,
+    replacement_shipped,
     shipped,
     submitted,
     upheld_inspection,
 )
 from domain.guards import (
     Attempt,
-    Guard,
     answer_given,
     appeal_window_passed,
     checklist_complete,
@@ -44,6 +43,7 @@ from domain.guards import (
     reason_given,
     receipt_in_order,
     refund_settled,
+    replacement_serial_valid,
     serials_confirmed,
     serials_not_returned,
     ship_by_passed,
@@ -71,6 +71,7 @@ from domain.request import (
 )
 from domain.terms import Action, AppealOf, FeePayer, Reason, Resolution, Role, State
 from domain.text import N_, Text
+from domain.transition import Transition
 
 __all__ = [
     "NEXT_STEP",
@@ -101,39 +102,6 @@ __all__ = [
     "decide",
     "queue_deadline",
 ]
-
-
-@dataclass(frozen=True)
-class Transition:
-    """One row: `action` by one of `roles` takes a request in `from_states` to `to_state`.
-
-    `when` guards read only the request, the actor and the clock, so `allowed_actions` can
-    check them before anyone types anything; `requires` guards read the command.
-    """
-
-    action: Action
-    from_states: tuple[State, ...]
-    to_state: State | None  # None: the draft is discarded
-    roles: tuple[Role, ...]
-    when: tuple[Guard, ...] = ()
-    requires: tuple[Guard, ...] = ()
-    changes: Callable[[Attempt], Changes] = nothing
-    notify: tuple[str, ...] = ()  # channels; empty: the merchant is not told
-    documents: tuple[str, ...] = ()
-    unbinds_terminal: bool = False
-    # one unit, one live request (DESIGN §2): submit takes the SNs, these rows give them back
-    claims_serials: bool = False
-    releases_serials: bool = False
-    # rows that branch on the request: they apply only to the appeal kind / resolution named
-    appeal_of: AppealOf | None = None
-    resolution: Resolution | None = None
-
-    def applies_to(self, snapshot: ReturnSnapshot) -> bool:
-        return (
-            snapshot.state in self.from_states
-            and (self.appeal_of is None or self.appeal_of is snapshot.appeal_of)
-            and (self.resolution is None or self.resolution is snapshot.resolution)
-        )
 
 
 REVIEWERS = (Role.REVIEWER, Role.SUPERVISOR)
@@ -267,7 +235,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(
         Action.SHIP_REPLACEMENT, (State.REPLACEMENT_PENDING,), State.CLOSED,
         roles=(Role.INSPECTOR,),
-        requires=(tracking_given,), changes=parcel, notify=IN_APP,
+        requires=(replacement_serial_valid, tracking_given), changes=replacement_shipped,
+        notify=IN_APP,
     ),
     Transition(
         Action.RETURN_TO_MERCHANT, (State.INSPECTION_FAILED,), State.CLOSED,

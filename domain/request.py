@@ -95,6 +95,7 @@ class ReturnSnapshot:
     # flagged at receipt, decided at inspection
     receipts: tuple[tuple[int, ItemReceipt], ...] = ()
     receipt_problem: bool = False
+    replacement_serial: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ class Command:
     override_window: bool = False  # supervisor submits outside the window, with a message
     # receipt: (order item id, what was found) for each item of the request
     receipts: tuple[tuple[int, ItemReceipt], ...] = ()
+    replacement_serial: str = ""  # the new unit an exchange sends
 
 
 class EffectKind(StrEnum):
@@ -173,6 +175,7 @@ class Changes:
     invoice_reversal: str | None = None
     receipts: tuple[tuple[int, ItemReceipt], ...] | None = None
     receipt_problem: bool | None = None
+    replacement_serial: str | None = None
 
 
 @dataclass(frozen=True)

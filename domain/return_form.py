@@ -10,6 +10,7 @@ from enum import StrEnum
 from domain.guards import serial_held
 from domain.limits import MAX_DESCRIPTION, too_long
 from domain.request import HeldSerial
+from domain.serials import SERIAL_SHAPE, normalise_serial
 from domain.terms import FeePayer, Reason, Resolution
 from domain.text import N_, Text
 
@@ -73,11 +74,7 @@ class ChosenItem:
     serial_number: str | None
 
 
-_SERIAL = re.compile(r"[A-Z0-9]{4,64}")
-
-
-def normalise_serial(text: str) -> str:
-    return re.sub(r"[\s\-]", "", text or "").upper()
+_SERIAL = SERIAL_SHAPE
 
 
 def check_items(

@@ -385,3 +385,30 @@ async def test_staff_reply_to_the_merchant_and_keep_internal_notes_to_themselves
     merchant_view = await en.get(f"/returns/{rma}")
     assert "Please send a photo of the SN label." in merchant_view.text
     assert "Third return this month" not in merchant_view.text
+
+
+async def test_an_exchange_ships_a_new_unit_named_by_its_serial(en: Client, now: datetime) -> None:
+    merchant_id = await factories.merchant()
+    request_id, rma = await factories.submitted(
+        merchant_id, now, serials=("P8AOLD00001",), resolution="exchange"
+    )
+    await factories.staff_decides(request_id, Action.APPROVE, now)
+    await factories.staff_decides(request_id, Action.RECEIVE, now, role="inspector")
+    await factories.staff_decides(
+        request_id, Action.INSPECT_PASS, now, role="inspector", confirmed_serials=("P8AOLD00001",)
+    )
+    assert await _state(request_id) == "replacement_pending"
+    await _as(en, "inspector")
+    parcel = {"carrier": "顺丰速运", "tracking_number": "SF1234567890"}
+    unnamed = await _decide(en, rma, "ship_replacement", **parcel)
+    assert unnamed.status_code == 422 and "serial number of the new unit" in unnamed.text
+    same = await _decide(en, rma, "ship_replacement", replacement_serial="p8a-old00001", **parcel)
+    assert same.status_code == 422 and "is the unit coming back" in same.text
+    shipped = await _decide(
+        en, rma, "ship_replacement", replacement_serial="P8A NEW 00002", **parcel
+    )
+    assert shipped.status_code == 303 and await _state(request_id) == "closed"
+    row = await ReturnRequest.select(ReturnRequest.replacement_serial).where(
+        ReturnRequest.id == request_id
+    )
+    assert row[0]["replacement_serial"] == "P8ANEW00002"

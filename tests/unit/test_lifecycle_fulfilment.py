@@ -170,15 +170,24 @@ def test_failed_inspection_needs_a_reason():
     assert refused(request(State.RECEIVED), command, INSPECTOR).code == "message_required"
 
 
-def test_shipping_the_replacement_closes_the_request():
-    command = Command(Action.SHIP_REPLACEMENT, **TRACKING)
+def test_shipping_the_replacement_closes_the_request_and_names_the_new_unit():
+    command = Command(Action.SHIP_REPLACEMENT, replacement_serial="sn 2002", **TRACKING)
     decision = decided(request(State.REPLACEMENT_PENDING), command, INSPECTOR)
     assert decision.new_state is State.CLOSED
-    assert decision.changes == Changes(**TRACKING)
+    assert decision.changes == Changes(replacement_serial="SN2002", **TRACKING)
+
+
+@pytest.mark.parametrize(
+    ("serial", "code"),
+    [("", "replacement_serial_required"), ("SN-1001", "replacement_is_returned_unit")],
+)
+def test_the_new_unit_has_a_serial_that_is_not_the_returned_one(serial, code):
+    command = Command(Action.SHIP_REPLACEMENT, replacement_serial=serial, **TRACKING)
+    assert refused(request(State.REPLACEMENT_PENDING), command, INSPECTOR).code == code
 
 
 def test_replacement_needs_tracking():
-    command = Command(Action.SHIP_REPLACEMENT, carrier="SF Express")
+    command = Command(Action.SHIP_REPLACEMENT, replacement_serial="SN2002", carrier="SF Express")
     refusal = refused(request(State.REPLACEMENT_PENDING), command, INSPECTOR)
     assert refusal.code == "tracking_required"
 

@@ -118,6 +118,7 @@ FILLED: dict[str, object] = {
     "payment_reference": "BANK-1",
     "invoice_reversal": "FP-REV-1",
     "receipts": ALL_RECEIVED,
+    "replacement_serial": "SN2002",
 }
 GIVING_UP = {Action.DISCARD, Action.CANCEL}
 ENDS = REACHABLE - {state for row in TRANSITIONS for state in row.from_states}

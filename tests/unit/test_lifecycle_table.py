@@ -156,7 +156,11 @@ EVERY_ROW: tuple[tuple[ReturnSnapshot, Command, Actor], ...] = (
         INSPECTOR,
     ),
     (request(State.RECEIVED), Command(Action.INSPECT_FAIL, "wet", added_evidence=1), INSPECTOR),
-    (request(State.REPLACEMENT_PENDING), Command(Action.SHIP_REPLACEMENT, **TRACKING), INSPECTOR),
+    (
+        request(State.REPLACEMENT_PENDING),
+        Command(Action.SHIP_REPLACEMENT, replacement_serial="SN2002", **TRACKING),
+        INSPECTOR,
+    ),
     (
         request(State.INSPECTION_FAILED, outcome_accepted=True),
         Command(Action.RETURN_TO_MERCHANT, **TRACKING),

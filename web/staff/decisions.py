@@ -27,7 +27,7 @@ STAFF_ACTIONS = (
 # the fields each form keeps when it comes back with a problem
 FIELDS = (
     "message", "reason_code", "fee_payer", "carrier", "tracking_number", "payment_reference",
-    "invoice_reversal",
+    "invoice_reversal", "replacement_serial",
 )  # fmt: skip
 
 
@@ -90,6 +90,15 @@ def _receive(form: FormMultiDict) -> Command:
     return Command(Action.RECEIVE, message=_text(form, "message"), receipts=tuple(found[:50]))
 
 
+def _replacement(form: FormMultiDict) -> Command:
+    return Command(
+        Action.SHIP_REPLACEMENT,
+        carrier=_text(form, "carrier"),
+        tracking_number=_text(form, "tracking_number"),
+        replacement_serial=_text(form, "replacement_serial")[:80],
+    )
+
+
 def _refund(form: FormMultiDict) -> Command:
     return Command(
         Action.REFUND,
@@ -107,7 +116,7 @@ READERS: dict[Action, Callable[[FormMultiDict], Command]] = {
     Action.RECEIVE: _receive,
     Action.INSPECT_FAIL: _decision(Action.INSPECT_FAIL),
     Action.INSPECT_PASS: _inspect_pass,
-    Action.SHIP_REPLACEMENT: _parcel(Action.SHIP_REPLACEMENT),
+    Action.SHIP_REPLACEMENT: _replacement,
     Action.RETURN_TO_MERCHANT: _parcel(Action.RETURN_TO_MERCHANT),
     Action.REFUND: _refund,
 }
