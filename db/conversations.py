@@ -63,14 +63,14 @@ async def post_message(
         refusal = refusal or check_message(body, len(files))
         if refusal is not None:
             return refusal
-        message_id = await _insert_message(
+        message_id = await insert_message(
             request_id, side_case_id, actor, author_name, body, now, internal=internal
         )
         await attach_staged(files, request_id, message_id=message_id)
         return message_id
 
 
-async def _insert_message(
+async def insert_message(
     request_id: int,
     side_case_id: int | None,
     actor: Actor,
@@ -151,7 +151,7 @@ async def open_side_case(
             )
         ).returning(SideCase.id)
         case_id = int(rows[0]["id"])
-        message_id = await _insert_message(request_id, case_id, actor, author_name, body, now)
+        message_id = await insert_message(request_id, case_id, actor, author_name, body, now)
         files = await staged_ids(request_id, actor.id, staged_files)
         await attach_staged(files, request_id, message_id=message_id)
         return case_id, message_id

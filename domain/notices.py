@@ -51,6 +51,9 @@ NOTICE_TEXTS: Mapping[str, str] = MappingProxyType(
         ),
         "refund": N_("The refund for return request %(rma)s has been paid."),
         "close": N_("Return request %(rma)s is closed."),
+        "side_case_resolved": N_(
+            "Customer service has answered the case you opened on return request %(rma)s. Open it to read the answer."
+        ),
     }
 )
 

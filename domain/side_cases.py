@@ -8,6 +8,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from domain.limits import MAX_MESSAGE, too_long
+from domain.money import Money, refund_amount
 from domain.request import Actor, Refusal, ReturnSnapshot
 from domain.terms import FeePayer, Role, State
 from domain.text import N_, Text
@@ -137,3 +138,42 @@ def may_reply_to_side_case(case: SideCaseRecord) -> Refusal | None:
         "side_case_resolved",
         Text(N_("This case is resolved. Please write to customer service in the messages.")),
     )
+
+
+# who settles each kind: a logistics problem any of those handling the parcel; the fee a
+# supervisor, since it changes what the merchant is paid
+_RESOLVERS: Mapping[SideCaseKind, frozenset[Role]] = MappingProxyType(
+    {
+        SideCaseKind.LOGISTICS: frozenset({Role.REVIEWER, Role.INSPECTOR, Role.SUPERVISOR}),
+        SideCaseKind.FEE_DISPUTE: frozenset({Role.SUPERVISOR}),
+    }
+)
+
+
+def may_resolve_side_case(
+    case: SideCaseRecord, actor: Actor, outcome: str, fee_payer: FeePayer | None
+) -> Refusal | None:
+    """Whether this staff member may settle the case with these words (and, for a fee dispute,
+    this decision on who pays)."""
+    if actor.role not in _RESOLVERS[case.kind]:
+        return Refusal("role_not_allowed", Text(N_("Your role does not allow this action.")))
+    if case.status is not SideCaseStatus.OPEN:
+        return Refusal("side_case_resolved", Text(N_("This case is resolved already.")))
+    if not outcome.strip():
+        return Refusal("outcome_required", Text(N_("Say what was decided; the merchant reads it.")))
+    if len(outcome.strip()) > MAX_MESSAGE:
+        return Refusal("too_long", too_long(MAX_MESSAGE))
+    if case.kind is SideCaseKind.FEE_DISPUTE and fee_payer is None:
+        return Refusal("fee_payer_required", Text(N_("Choose who pays the return shipping.")))
+    return None
+
+
+def fee_decided(snapshot: ReturnSnapshot, fee_payer: FeePayer) -> Money | None:
+    """The refund once a fee dispute is decided: computed again if it was computed already
+    (the deduction for the shipping goes or stays with the payer), else still to come."""
+    if snapshot.refund_amount is None:
+        return None
+    return refund_amount(
+        snapshot.items, snapshot.resolution, fee_payer, snapshot.shipping_advanced,
+        snapshot.paid_total,
+    )  # fmt: skip

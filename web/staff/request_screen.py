@@ -38,6 +38,7 @@ from domain.lifecycle import Action, FeePayer, Refusal, Role, allowed_actions
 from domain.limits import MAX_MESSAGE, MAX_SHORT
 from domain.policy import fee_payer_for
 from domain.rma import normalise_rma
+from domain.side_cases import SIDE_CASE_LABELS, SIDE_CASE_STATUS_LABELS
 from domain.staff import QUEUE_STATES, REJECTION_REASONS
 from domain.terms import ItemReceipt
 from domain.text import N_, Text
@@ -83,6 +84,13 @@ def _who(role: Role, name: str) -> str:
     return name or _(ROLE_LABELS.get(role, "ReturnDesk"))
 
 
+# what the screen's forms show before anyone sent one (a refused form fills them in)
+_UNTOUCHED_FORMS: dict[str, Any] = {
+    "problem": None, "values": {}, "conflict": False, "revealed": None, "message_problem": "",
+    "message_body": "", "message_note": False, "case_problem": None, "case_outcome": "",
+}  # fmt: skip
+
+
 def _offered(page: RequestPage, staff: StaffAccount) -> list[Action]:
     """The decisions domain/ allows this staff member now, the usual one first."""
     allowed = set(allowed_actions(page.snapshot, staff.actor, datetime.now(UTC)))
@@ -125,15 +133,12 @@ def _context(
         "now": datetime.now(UTC),
         "max_message": MAX_MESSAGE,
         "max_short": MAX_SHORT,
-        "problem": None,
-        "values": {},
-        "conflict": False,
-        "revealed": None,
-        "message_problem": "",
-        "message_body": "",
-        "message_note": False,
+        "case_labels": SIDE_CASE_LABELS,
+        "case_status_labels": SIDE_CASE_STATUS_LABELS,
+        "may_decide_fee": staff.role is Role.SUPERVISOR,
         "refund_method": _(method) if method else "",
         "is_finance": staff.role is Role.FINANCE,
+        **_UNTOUCHED_FORMS,
     }
 
 
