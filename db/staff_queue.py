@@ -23,7 +23,6 @@ from domain.terms import Reason, State
 # a cursor is "<deadline in microseconds since 1970>_<id>": safe in a URL as it is
 _NO_DEADLINE = "none"  # how a cursor names a row without a deadline
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ORDER = " ORDER BY (r.due_at IS NULL), r.due_at, r.id"
 
 _ROW = (
     "SELECT r.id, r.rma, r.state, r.reason, r.due_at, r.risk_score, r.channel,"
@@ -31,9 +30,11 @@ _ROW = (
     " FROM return_request r JOIN merchant m ON m.id = r.merchant"
     ' JOIN merchant_order o ON o.id = r."order"'
 )
-_SEARCH = (
-    " AND (r.rma = {} OR o.order_no = {} OR m.phone = {} OR EXISTS (SELECT 1 FROM return_item i"
-    " WHERE i.request = r.id AND i.serial_number = {}))"
+_SEARCHES = (
+    "SELECT id FROM return_request WHERE rma = {}",
+    'SELECT r.id FROM return_request r JOIN merchant_order o ON o.id = r."order" WHERE o.order_no = {}',
+    "SELECT r.id FROM return_request r JOIN merchant m ON m.id = r.merchant WHERE m.phone = {}",
+    "SELECT request AS id FROM return_item WHERE serial_number = {}",
 )
 
 
@@ -67,10 +68,13 @@ class QueueFilter:
     high_risk_from: int | None = None  # only requests scoring at least this
 
 
-def _where(wanted: QueueFilter) -> tuple[str, list[Any]]:
-    states = ", ".join("{}" for _ in wanted.states)
-    sql = f" WHERE r.state IN ({states})"
-    args: list[Any] = [state.value for state in wanted.states]
+def _where(
+    wanted: QueueFilter, states: tuple[State, ...], found: list[int] | None
+) -> tuple[str, list[Any]]:
+    """The filter as SQL over `states`; `found` the ids a search matched (None: no search)."""
+    marks = ", ".join("{}" for _ in states)
+    sql = f" WHERE r.state IN ({marks})"
+    args: list[Any] = [state.value for state in states]
     if wanted.outlet_id is not None:
         sql += " AND r.outlet = {}"
         args.append(wanted.outlet_id)
@@ -80,10 +84,23 @@ def _where(wanted: QueueFilter) -> tuple[str, list[Any]]:
     if wanted.high_risk_from is not None:
         sql += " AND r.risk_score >= {}"
         args.append(wanted.high_risk_from)
-    if any(wanted.search):
-        sql += _SEARCH
-        args += list(wanted.search)
+    if found is not None:
+        sql += f" AND r.id IN ({', '.join('{}' for _ in found) or 'NULL'})"
+        args += found
     return sql, args
+
+
+async def _searched(wanted: QueueFilter) -> list[int] | None:
+    """The requests a search names, each term looked up by its own index (RMA, order number,
+    phone, SN), so a search never scans the whole table; None when nothing was typed."""
+    if not any(wanted.search):
+        return None
+    rma, order_no, phone, serial = wanted.search
+    found: set[int] = set()
+    for sql, value in zip(_SEARCHES, (rma, order_no, phone, serial), strict=True):
+        if value:
+            found.update(int(row["id"]) for row in await fetch(sql, value))
+    return sorted(found)[:500]
 
 
 Cursor = tuple[datetime | None, int]
@@ -104,30 +121,51 @@ def parse_cursor(raw: str) -> Cursor | None:
 async def queue_page(
     wanted: QueueFilter, *, after: Cursor | None = None, limit: int = 25
 ) -> list[QueueRow]:
-    """Up to `limit` requests, most urgent first, after the row `after` names."""
+    """Up to `limit` requests, most urgent first, after the row `after` names.
+
+    One query per state, each an ordered walk of the (state, due_at, id) index that stops after
+    `limit` rows, merged here by (deadline, id): however long the queue, a page reads a page."""
     if not wanted.states:
         return []
-    where, args = _where(wanted)
-    if after is not None and after[0] is None:  # past the last deadline: the rest, by id
-        where += " AND r.due_at IS NULL AND r.id > {}"
-        args.append(after[1])
-    elif after is not None:
-        where += " AND (r.due_at IS NULL OR r.due_at > {} OR (r.due_at = {} AND r.id > {}))"
-        args += [after[0], after[0], after[1]]
-    sql = f"{_ROW}{where}{_ORDER} LIMIT {int(limit)}"
-    return [_row(row) for row in await fetch(sql, *args)]
+    found = await _searched(wanted)
+    if found == []:
+        return []
+    rows: list[QueueRow] = []
+    for state in wanted.states:
+        rows += await _state_page(wanted, state, found, after, limit)
+    rows.sort(key=lambda row: (row.due_at is None, row.due_at or _EPOCH, row.id))
+    return rows[:limit]
+
+
+async def _state_page(wanted: QueueFilter, state: State, found: list[int] | None,
+                      after: Cursor | None, limit: int) -> list[QueueRow]:  # fmt: skip
+    where, args = _where(wanted, (state,), found)
+    dated: list[QueueRow] = []
+    if after is None or after[0] is not None:  # the rows with a deadline, from the cursor on
+        extra, extra_args = "", []
+        if after is not None:
+            extra, extra_args = (
+                " AND (r.due_at > {} OR (r.due_at = {} AND r.id > {}))",
+                [after[0], after[0], after[1]],
+            )
+        sql = f"{_ROW}{where} AND r.due_at IS NOT NULL{extra} ORDER BY r.due_at, r.id LIMIT {int(limit)}"
+        dated = [_row(row) for row in await fetch(sql, *args, *extra_args)]
+    if len(dated) >= limit:
+        return dated
+    # then those without one, by id
+    past = after[1] if after is not None and after[0] is None else 0
+    sql = f"{_ROW}{where} AND r.due_at IS NULL AND r.id > {{}} ORDER BY r.id LIMIT {int(limit)}"
+    return dated + [_row(row) for row in await fetch(sql, *args, past)]
 
 
 async def queue_counts(wanted: QueueFilter) -> dict[State, int]:
     """How many requests wait in each of the filter's states (the filter's other terms apply)."""
     if not wanted.states:
         return {}
-    where, args = _where(wanted)
+    found = await _searched(wanted)
+    where, args = _where(wanted, wanted.states, found)
     # fixed fragments only (see _where): every value travels as a parameter
-    sql = (
-        "SELECT r.state, COUNT(*) AS n FROM return_request r JOIN merchant m ON m.id = r.merchant"  # noqa: S608
-        f' JOIN merchant_order o ON o.id = r."order"{where} GROUP BY r.state'
-    )
+    sql = f"SELECT r.state, COUNT(*) AS n FROM return_request r{where} GROUP BY r.state"  # noqa: S608
     counted = {State(row["state"]): int(row["n"]) for row in await fetch(sql, *args)}
     return {state: counted.get(state, 0) for state in wanted.states}
 

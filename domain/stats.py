@@ -1,6 +1,6 @@
-"""Figures for the supervisors' dashboard, from plain facts about requests: counts, the time
-requests took (median and 90th percentile), SLA breaches and the share of decisions that went
-one way. Pure: db/ reads the facts, web/ draws them."""
+"""Figures for the supervisors' dashboard from what db/ counted: the time requests took
+(median and 90th percentile) and the share of decisions that went one way. Pure: db/ reads,
+web/ draws."""
 
 from __future__ import annotations
 
@@ -8,21 +8,9 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from domain.terms import Action
-
-
-@dataclass(frozen=True)
-class RequestFacts:
-    submitted_at: datetime
-    state: str
-    channel: str
-    reason: str
-    review_due_at: datetime | None
-    decided_at: datetime | None  # the first approve or reject
-    refunded_at: datetime | None
-    products: tuple[str, ...]  # product names of its items
 
 
 @dataclass(frozen=True)
@@ -50,17 +38,6 @@ def counts(values: Iterable[str]) -> list[tuple[str, int]]:
 
 def share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
-
-
-def review_breaches(facts: Iterable[RequestFacts], now: datetime) -> int:
-    """Requests decided after their review deadline, or still undecided past it."""
-    late = 0
-    for fact in facts:
-        if fact.review_due_at is None:
-            continue
-        if (fact.decided_at or now) > fact.review_due_at:
-            late += 1
-    return late
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,40 @@ async def _timed(label: str, runs: int, action: Callable[[int], Awaitable[object
     return median
 
 
+async def _staff_at_scale() -> None:
+    import logging
+
+    from litestar.testing import AsyncTestClient
+
+    from db.engine import bind_database, close_database, open_database, run_migrations
+    from db.policies import ensure_policy
+    from settings import Settings
+    from tests.bench_pages.staff_queue import dashboard_section, seed, staff_section
+    from tests.integration import factories
+    from web.app import create_app
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    bind_database(os.environ["DATABASE_URL"], 0)
+    await open_database()
+    await run_migrations()
+    now = datetime.now(UTC)
+    merchant_id = await factories.merchant()
+    orders = [(await factories.order(merchant_id, now - timedelta(days=3)))[0] for _ in range(50)]
+    started = time.perf_counter()
+    await seed(merchant_id, await ensure_policy(), orders)
+    print(f"seeded in {time.perf_counter() - started:.0f} s")
+    if os.environ["DATABASE_URL"].startswith("postgres"):
+        from db.tables import ReturnRequest
+
+        await ReturnRequest.raw("ANALYZE")  # as autovacuum would soon: the planner knows the table
+    reviewer = await factories.staff_token(await factories.staff("bench-reviewer", "reviewer"))
+    supervisor = await factories.staff_token(await factories.staff("bench-boss", "supervisor"))
+    async with AsyncTestClient(app=create_app(Settings.from_env())) as client:
+        await staff_section(client, reviewer)
+        await dashboard_section(client, supervisor)
+    await close_database()
+
+
 async def main() -> int:
     from workers.embedded_redis import EmbeddedRedis
 
@@ -59,6 +93,9 @@ async def _run() -> int:
         from tests.bench_pages.server import prepare_data, real_server_section
 
         real_server_section(await prepare_data())
+        return 0
+    if os.environ.get("BENCH_SECTIONS") == "staff":  # only the queue and dashboard at scale
+        await _staff_at_scale()
         return 0
     import logging
 
