@@ -10,7 +10,8 @@ from typing import Any
 from db.conversations import insert_message
 from db.engine import atomic
 from db.errors import Conflict, NotFound
-from db.snapshots import load_snapshot
+from db.snapshots import aware, load_snapshot
+from db.sql import fetch
 from db.tables import Notification, ReturnRequest, SideCase
 from domain.guards import not_theirs
 from domain.lifecycle import Actor, FeePayer, Refusal
@@ -109,3 +110,31 @@ async def _fee_payer_decided(
     )
     if not updated:
         raise Conflict(request_id)
+
+
+_OPEN_CASES = (
+    "SELECT s.id, s.kind, s.created_at, s.body, r.rma, m.name AS merchant_name FROM side_case s"
+    " JOIN return_request r ON r.id = s.request JOIN merchant m ON m.id = r.merchant"
+    " WHERE s.status = 'open' AND s.kind IN ({kinds}){outlet} ORDER BY s.created_at, s.id LIMIT 200"
+)
+
+
+async def open_side_cases(
+    kinds: tuple[SideCaseKind, ...], outlet_id: int | None
+) -> list[dict[str, Any]]:
+    """Open cases of these kinds, oldest first (counter staff: their outlet's only)."""
+    if not kinds:
+        return []
+    sql = _OPEN_CASES.replace("{kinds}", ", ".join("{}" for _ in kinds))
+    sql = sql.replace("{outlet}", " AND r.outlet = {}" if outlet_id is not None else "")
+    args: list[Any] = [kind.value for kind in kinds]
+    if outlet_id is not None:
+        args.append(outlet_id)
+    rows = await fetch(sql, *args)
+    for row in rows:
+        row["created_at"] = (
+            aware(row["created_at"])
+            if isinstance(row["created_at"], datetime)
+            else datetime.fromisoformat(str(row["created_at"]))
+        )
+    return rows

@@ -177,3 +177,8 @@ def fee_decided(snapshot: ReturnSnapshot, fee_payer: FeePayer) -> Money | None:
         snapshot.items, snapshot.resolution, fee_payer, snapshot.shipping_advanced,
         snapshot.paid_total,
     )  # fmt: skip
+
+
+def kinds_settled_by(role: Role) -> tuple[SideCaseKind, ...]:
+    """The side cases a role settles, for its list of open ones."""
+    return tuple(kind for kind, roles in _RESOLVERS.items() if role in roles)

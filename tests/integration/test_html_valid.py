@@ -138,7 +138,7 @@ async def test_every_staff_page_passes_the_nu_html_checker(client: Any, tmp_path
         for state, rma in rmas.items():
             pages[f"screen-{role}-{state}"] = (await client.get(f"/staff/requests/{rma}")).text
         tools = {
-            "inspector": ["/staff/receive"],
+            "inspector": ["/staff/receive", "/staff/cases"],
             "supervisor": [
                 "/staff/outbox",
                 "/staff/audit",

@@ -122,3 +122,21 @@ async def test_a_supervisor_decides_a_fee_dispute_and_the_refund_follows(
     assert re.search(
         r"The unit was faulty: we pay\.", (await client.get(f"/staff/requests/{rma}")).text
     )
+
+
+async def test_open_cases_are_listed_for_those_who_settle_them(
+    client: Client, now: datetime
+) -> None:
+    merchant_id = await factories.merchant(name="上海小杨生煎")
+    request_id, rma = await factories.submitted(merchant_id, now)
+    await factories.staff_decides(request_id, Action.APPROVE, now)
+    case_id = await _case(request_id, merchant_id, SideCaseKind.LOGISTICS, now)
+    await factories.staff_session(client, await factories.staff("wangfang", "reviewer"))
+    listed = await client.get("/staff/cases")
+    assert listed.status_code == 200
+    assert (
+        f'href="/staff/requests/{rma}#case-{case_id}"' in listed.text
+        and "上海小杨生煎" in listed.text
+    )
+    await factories.staff_session(client, await factories.staff("chen", "finance"))
+    assert f"#case-{case_id}" not in (await client.get("/staff/cases")).text

@@ -6,6 +6,7 @@ from typing import Any
 
 from web.staff import (
     audit,
+    cases,
     dashboard,
     files,
     messages,
@@ -27,6 +28,7 @@ ROUTES: list[Any] = [
     *files.ROUTES,
     *outbox.ROUTES,
     *audit.ROUTES,
+    *cases.ROUTES,
     *dashboard.ROUTES,
     *refunds.ROUTES,
     *messages.ROUTES,

@@ -12,6 +12,7 @@ from web.i18n import gettext as _
 # (key, path, label, roles): every role has its queue; None means every staff role
 _PAGES: tuple[tuple[str, str, str, tuple[Role, ...] | None], ...] = (
     ("queue", "/staff/queue", N_("Queue"), None),
+    ("cases", "/staff/cases", N_("Open cases"), (Role.REVIEWER, Role.INSPECTOR, Role.SUPERVISOR)),
     ("receive", "/staff/receive", N_("Receive parcels"), (Role.INSPECTOR,)),
     ("dashboard", "/staff/dashboard", N_("Dashboard"), (Role.SUPERVISOR,)),
     ("audit", "/staff/audit", N_("Audit log"), (Role.SUPERVISOR,)),
