@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from db.snapshots import aware
+from db.snapshots import aware_at, moment
 from db.sql import fetch
-from db.tables import ReturnRequest, StaffAuditEntry
+from db.tables import StaffAuditEntry
 from domain.terms import Action, Role, State
 
 STAFF_AND_SYSTEM = tuple(role.value for role in Role if role not in (Role.MERCHANT, Role.PARTNER))
@@ -43,12 +43,6 @@ class AuditFilter:
     until: datetime | None = None  # exclusive
 
 
-def _when(value: Any) -> datetime:
-    found = aware(value if isinstance(value, datetime) else datetime.fromisoformat(str(value)))
-    assert found is not None
-    return found
-
-
 async def audit_page(
     wanted: AuditFilter, *, before: int | None = None, limit: int = 50
 ) -> list[AuditRow]:
@@ -75,7 +69,7 @@ async def audit_page(
     return [
         AuditRow(
             id=int(row["id"]),
-            at=_when(row["at"]),
+            at=aware_at(row["at"]),
             rma=str(row["rma"] or ""),
             action=Action(row["action"]),
             from_state=State(row["from_state"]),
@@ -106,7 +100,7 @@ async def requests_submitted_between(since: datetime, until: datetime) -> list[d
     for row in rows:
         for column in ("submitted_at", "refunded_at"):
             if row[column] is not None:
-                row[column] = _when(row[column])
+                row[column] = moment(row[column])
     return rows
 
 
@@ -128,20 +122,3 @@ async def record_staff_action(
 async def staff_actions(limit: int = 50) -> list[dict[str, Any]]:
     """Staff actions outside a request's lifecycle (reveals, retries), newest first."""
     return await StaffAuditEntry.select().order_by(StaffAuditEntry.id, ascending=False).limit(limit)
-
-
-async def refund_account(request_id: int) -> tuple[str, str, str]:
-    """(holder, bank, sealed account number) of the request's refund account."""
-    row = await (
-        ReturnRequest.select(
-            ReturnRequest.refund_account_holder,
-            ReturnRequest.refund_bank,
-            ReturnRequest.refund_account_enc,
-        )
-        .where(ReturnRequest.id == request_id)
-        .first()
-    )
-    if row is None:
-        return "", "", ""
-    return (str(row["refund_account_holder"]), str(row["refund_bank"]),
-            str(row["refund_account_enc"]))  # fmt: skip

@@ -49,16 +49,7 @@ async def post_message(
             snapshot, actor, internal=internal
         )
         if refusal is None and side_case_id is not None:
-            case = await (
-                SideCase.select(SideCase.kind, SideCase.status)
-                .where((SideCase.id == side_case_id) & (SideCase.request == request_id))
-                .first()
-            )
-            if case is None:
-                raise NotFound(side_case_id)
-            refusal = may_reply_to_side_case(
-                SideCaseRecord(SideCaseKind(case["kind"]), SideCaseStatus(case["status"]))
-            )
+            refusal = may_reply_to_side_case(await side_case_record(request_id, side_case_id))
         files = await staged_ids(request_id, actor.id, staged_files)
         refusal = refusal or check_message(body, len(files))
         if refusal is not None:
@@ -68,6 +59,18 @@ async def post_message(
         )
         await attach_staged(files, request_id, message_id=message_id)
         return message_id
+
+
+async def side_case_record(request_id: int, case_id: int) -> SideCaseRecord:
+    """The side case of this request with this id; NotFound for any other."""
+    case = await (
+        SideCase.select(SideCase.kind, SideCase.status)
+        .where((SideCase.id == case_id) & (SideCase.request == request_id))
+        .first()
+    )
+    if case is None:
+        raise NotFound(case_id)
+    return SideCaseRecord(SideCaseKind(case["kind"]), SideCaseStatus(case["status"]))
 
 
 async def insert_message(

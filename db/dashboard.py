@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from db.snapshots import aware
+from db.snapshots import moment
 from db.sql import fetch
+from domain.stats import ranked
 from domain.terms import Action
 
 _IN_PERIOD = " WHERE r.submitted_at >= {} AND r.submitted_at < {}"
@@ -61,21 +62,17 @@ class PeriodFigures:
     review_missed: int
     to_decision: list[timedelta]
     to_refund: list[timedelta]
-    decisions: list[Action]
+    decisions: dict[Action, int]  # how many of each were taken
 
 
-def _when(value: Any) -> datetime:
-    found = aware(value if isinstance(value, datetime) else datetime.fromisoformat(str(value)))
-    assert found is not None
-    return found
-
-
-def _ranked(counted: Counter[str]) -> list[tuple[str, int]]:
-    return sorted(counted.items(), key=lambda pair: (-pair[1], pair[0]))
+def _took(row: dict[str, Any]) -> timedelta:
+    ended, started = moment(row["ended"]), moment(row["started"])
+    assert ended is not None and started is not None  # both are in the query's conditions
+    return ended - started
 
 
 async def _pairs(sql: str, *args: Any) -> list[tuple[str, int]]:
-    return _ranked(Counter({str(r["k"] or ""): int(r["n"]) for r in await fetch(sql, *args)}))
+    return ranked({str(r["k"] or ""): int(r["n"]) for r in await fetch(sql, *args)})
 
 
 async def period_figures(
@@ -93,18 +90,17 @@ async def period_figures(
         reasons[str(row["reason"] or "")] += n
         missed += int(row["missed"] or 0)
     durations = [
-        [_when(r["ended"]) - _when(r["started"]) for r in await fetch(sql, since, until)]
-        for sql in (_TO_DECISION, _TO_REFUND)
+        [_took(row) for row in await fetch(sql, since, until)] for sql in (_TO_DECISION, _TO_REFUND)
     ]
     products = _BY_PRODUCT.replace("{name}", "name_zh" if chinese else "name_en")
     return PeriodFigures(
         submitted=sum(states.values()),
-        by_state=_ranked(states),
-        by_channel=_ranked(channels),
-        by_reason=_ranked(reasons),
+        by_state=ranked(states),
+        by_channel=ranked(channels),
+        by_reason=ranked(reasons),
         by_product=(await _pairs(products, since, until))[:10],
         review_missed=missed,
         to_decision=durations[0],
         to_refund=durations[1],
-        decisions=[Action(k) for k, n in await _pairs(_DECISIONS, since, until) for _ in range(n)],
+        decisions={Action(k): n for k, n in await _pairs(_DECISIONS, since, until)},
     )

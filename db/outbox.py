@@ -200,10 +200,11 @@ async def overdue_rows(now: datetime, limit: int = 100) -> list[dict[str, Any]]:
     )
 
 
-async def retry_dead(key: str, now: datetime) -> bool:
-    """Give a dead row a fresh set of attempts, from now."""
-    revived = (
-        await OutboxRow.update(
+async def _revive(which: Any, now: datetime) -> list[dict[str, Any]]:
+    """Dead rows (those `which` names, or all) given a fresh set of attempts, from now."""
+    dead = OutboxRow.dead_at.is_not_null()
+    return await (
+        OutboxRow.update(
             {
                 OutboxRow.dead_at: None,
                 OutboxRow.attempts: 0,
@@ -211,27 +212,19 @@ async def retry_dead(key: str, now: datetime) -> bool:
                 OutboxRow.handed_over_at: None,
             }
         )
-        .where((OutboxRow.key == key) & OutboxRow.dead_at.is_not_null())
+        .where(dead if which is None else which & dead)
         .returning(OutboxRow.id)
     )
-    return bool(revived)
+
+
+async def retry_dead(key: str, now: datetime) -> bool:
+    """Give a dead row a fresh set of attempts, from now."""
+    return bool(await _revive(OutboxRow.key == key, now))
 
 
 async def retry_all_dead(now: datetime) -> int:
     """Every dead row revived, as retry_dead does for one; how many."""
-    revived = (
-        await OutboxRow.update(
-            {
-                OutboxRow.dead_at: None,
-                OutboxRow.attempts: 0,
-                OutboxRow.due_at: now,
-                OutboxRow.handed_over_at: None,
-            }
-        )
-        .where(OutboxRow.dead_at.is_not_null())
-        .returning(OutboxRow.id)
-    )
-    return len(revived)
+    return len(await _revive(None, now))
 
 
 async def dev_outbox_messages(limit: int = 50) -> list[dict[str, Any]]:

@@ -266,3 +266,20 @@ async def request_id_of(rma: str) -> tuple[int, int] | None:
         .first()
     )
     return (int(row["id"]), int(row["version"])) if row else None
+
+
+async def refund_account(request_id: int) -> tuple[str, str, str]:
+    """(holder, bank, sealed account number) of the request's refund account."""
+    row = await (
+        ReturnRequest.select(
+            ReturnRequest.refund_account_holder,
+            ReturnRequest.refund_bank,
+            ReturnRequest.refund_account_enc,
+        )
+        .where(ReturnRequest.id == request_id)
+        .first()
+    )
+    if row is None:
+        return "", "", ""
+    return (str(row["refund_account_holder"]), str(row["refund_bank"]),
+            str(row["refund_account_enc"]))  # fmt: skip

@@ -7,17 +7,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from db.conversations import insert_message
+from db.conversations import insert_message, side_case_record
 from db.engine import atomic
-from db.errors import Conflict, NotFound
-from db.snapshots import aware, load_snapshot
+from db.errors import Conflict
+from db.snapshots import load_snapshot, moment
 from db.sql import fetch
 from db.tables import Notification, ReturnRequest, SideCase
 from domain.guards import not_theirs
 from domain.lifecycle import Actor, FeePayer, Refusal
 from domain.side_cases import (
     SideCaseKind,
-    SideCaseRecord,
     SideCaseStatus,
     fee_decided,
     may_resolve_side_case,
@@ -37,14 +36,7 @@ async def resolve_side_case(
     """Settle the case; a refusal says why not. A request changed meanwhile raises Conflict."""
     async with atomic():
         snapshot = await load_snapshot(request_id)
-        case = await (
-            SideCase.select(SideCase.kind, SideCase.status)
-            .where((SideCase.id == case_id) & (SideCase.request == request_id))
-            .first()
-        )
-        if case is None:
-            raise NotFound(case_id)
-        record = SideCaseRecord(SideCaseKind(case["kind"]), SideCaseStatus(case["status"]))
+        record = await side_case_record(request_id, case_id)
         refusal = not_theirs(snapshot, actor) or may_resolve_side_case(
             record, actor, outcome, fee_payer
         )
@@ -132,9 +124,5 @@ async def open_side_cases(
         args.append(outlet_id)
     rows = await fetch(sql, *args)
     for row in rows:
-        row["created_at"] = (
-            aware(row["created_at"])
-            if isinstance(row["created_at"], datetime)
-            else datetime.fromisoformat(str(row["created_at"]))
-        )
+        row["created_at"] = moment(row["created_at"])
     return rows

@@ -34,6 +34,14 @@ def aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
+def moment(value: Any) -> datetime | None:
+    """A stored time as any read hands it back, UTC-aware: SQLite gives text where the query
+    computed the value (MIN(at)) rather than read a column."""
+    if value is None or isinstance(value, datetime):
+        return aware(value)
+    return aware(datetime.fromisoformat(str(value)))
+
+
 def aware_at(value: datetime) -> datetime:
     """`aware` for a column that is never NULL."""
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
@@ -123,7 +131,6 @@ def _goods_and_payment(row: dict[str, Any]) -> dict[str, Any]:
         "payment_reference": row["payment_reference"],
         "invoice_reversal": row["invoice_reversal"],
         "receipts": _receipts(row["receipt"]),
-        "receipt_problem": bool(row["receipt_problem"]),
         "replacement_serial": row["replacement_serial"],
     }
 

@@ -92,15 +92,6 @@ async def replace_password_hash(staff_id: int, password_hash: str) -> None:
     await StaffUser.update({StaffUser.password_hash: password_hash}).where(StaffUser.id == staff_id)
 
 
-async def display_names(staff_ids: set[int]) -> dict[int, str]:
-    if not staff_ids:
-        return {}
-    rows = await StaffUser.select(StaffUser.id, StaffUser.display_name).where(
-        StaffUser.id.is_in(list(staff_ids))
-    )
-    return {int(row["id"]): str(row["display_name"]) for row in rows}
-
-
 async def all_staff() -> list[dict[str, Any]]:
     """Every account, active ones first, for the supervisors' list."""
     return (
@@ -118,13 +109,8 @@ async def outlets() -> list[dict[str, Any]]:
     )
 
 
-async def username_taken(username: str, *, except_id: int | None = None) -> bool:
-    query = StaffUser.exists().where(StaffUser.username == username)
-    if except_id is not None:
-        query = StaffUser.exists().where(
-            (StaffUser.username == username) & (StaffUser.id != except_id)
-        )
-    return bool(await query)
+async def username_taken(username: str) -> bool:
+    return bool(await StaffUser.exists().where(StaffUser.username == username))
 
 
 async def create_staff(

@@ -9,12 +9,11 @@ and the merchant's phone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from db.snapshots import aware
+from db.snapshots import moment
 from db.sql import fetch
 from domain.rma import normalise_rma
 from domain.serials import normalise_serial
@@ -63,13 +62,14 @@ class QueueRow:
 class QueueFilter:
     states: tuple[State, ...]
     outlet_id: int | None = None  # counter staff: their outlet's requests only
-    search: tuple[str, str, str, str] = ("", "", "", "")  # search_terms(): RMA, order, phone, SN
+    # the requests a search matched (matching_requests()); None: nothing was searched for
+    matching: tuple[int, ...] | None = None
     reason: Reason | None = None
     high_risk_from: int | None = None  # only requests scoring at least this
 
 
 def _where(
-    wanted: QueueFilter, states: tuple[State, ...], found: list[int] | None
+    wanted: QueueFilter, states: tuple[State, ...], found: tuple[int, ...] | None
 ) -> tuple[str, list[Any]]:
     """The filter as SQL over `states`; `found` the ids a search matched (None: no search)."""
     marks = ", ".join("{}" for _ in states)
@@ -86,21 +86,21 @@ def _where(
         args.append(wanted.high_risk_from)
     if found is not None:
         sql += f" AND r.id IN ({', '.join('{}' for _ in found) or 'NULL'})"
-        args += found
+        args += list(found)
     return sql, args
 
 
-async def _searched(wanted: QueueFilter) -> list[int] | None:
-    """The requests a search names, each term looked up by its own index (RMA, order number,
-    phone, SN), so a search never scans the whole table; None when nothing was typed."""
-    if not any(wanted.search):
+async def matching_requests(typed: str) -> tuple[int, ...] | None:
+    """The requests a search box names, each term looked up by its own index (RMA, order
+    number, phone, SN), so a search never scans the whole table; None when nothing was typed."""
+    terms = search_terms(typed)
+    if not any(terms):
         return None
-    rma, order_no, phone, serial = wanted.search
     found: set[int] = set()
-    for sql, value in zip(_SEARCHES, (rma, order_no, phone, serial), strict=True):
+    for sql, value in zip(_SEARCHES, terms, strict=True):
         if value:
             found.update(int(row["id"]) for row in await fetch(sql, value))
-    return sorted(found)[:500]
+    return tuple(sorted(found)[:500])
 
 
 Cursor = tuple[datetime | None, int]
@@ -127,8 +127,8 @@ async def queue_page(
     `limit` rows, merged here by (deadline, id): however long the queue, a page reads a page."""
     if not wanted.states:
         return []
-    found = await _searched(wanted)
-    if found == []:
+    found = wanted.matching
+    if found == ():
         return []
     rows: list[QueueRow] = []
     for state in wanted.states:
@@ -137,7 +137,7 @@ async def queue_page(
     return rows[:limit]
 
 
-async def _state_page(wanted: QueueFilter, state: State, found: list[int] | None,
+async def _state_page(wanted: QueueFilter, state: State, found: tuple[int, ...] | None,
                       after: Cursor | None, limit: int) -> list[QueueRow]:  # fmt: skip
     where, args = _where(wanted, (state,), found)
     dated: list[QueueRow] = []
@@ -162,8 +162,7 @@ async def queue_counts(wanted: QueueFilter) -> dict[State, int]:
     """How many requests wait in each of the filter's states (the filter's other terms apply)."""
     if not wanted.states:
         return {}
-    found = await _searched(wanted)
-    where, args = _where(wanted, wanted.states, found)
+    where, args = _where(wanted, wanted.states, wanted.matching)
     # fixed fragments only (see _where): every value travels as a parameter
     sql = f"SELECT r.state, COUNT(*) AS n FROM return_request r{where} GROUP BY r.state"  # noqa: S608
     counted = {State(row["state"]): int(row["n"]) for row in await fetch(sql, *args)}
@@ -176,25 +175,13 @@ def _row(row: dict[str, Any]) -> QueueRow:
         rma=str(row["rma"] or ""),
         state=State(row["state"]),
         reason=Reason(row["reason"]) if row["reason"] else None,
-        due_at=aware(_as_datetime(row["due_at"])),
+        due_at=moment(row["due_at"]),
         risk_score=int(row["risk_score"] or 0),
         channel=str(row["channel"]),
-        submitted_at=aware(_as_datetime(row["submitted_at"])),
+        submitted_at=moment(row["submitted_at"]),
         merchant_name=str(row["merchant_name"]),
         order_no=str(row["order_no"]),
     )
-
-
-def _as_datetime(value: Any) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
-
-
-def states_of(values: Sequence[str], allowed: Sequence[State]) -> tuple[State, ...]:
-    """The states named in `values` that the role's queue holds; all of them when none is."""
-    chosen = tuple(state for state in allowed if state.value in values)
-    return chosen or tuple(allowed)
 
 
 def search_terms(typed: str) -> tuple[str, str, str, str]:

@@ -173,10 +173,8 @@ class ReturnRequest(Table):
     due_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
-    # what the warehouse found, per order item id ({"12": "missing"}), and whether anything
-    # was other than received (domain.guards.receipt_in_order)
+    # what the warehouse found, per order item id ({"12": "missing"})
     receipt = JSON(default={})
-    receipt_problem = Boolean(default=False)
     replacement_serial = Varchar(length=64, default="")  # the new unit an exchange sent
 
 

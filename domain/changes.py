@@ -13,7 +13,7 @@ from domain.money import refund_amount
 from domain.policy import fee_payer_for
 from domain.request import Changes, ReturnSnapshot
 from domain.serials import normalise_serial
-from domain.terms import ItemReceipt, State
+from domain.terms import State
 
 
 def nothing(attempt: Attempt) -> Changes:
@@ -93,10 +93,7 @@ def received(attempt: Attempt) -> Changes:
     found = tuple(
         (item_id, status) for item_id, status in attempt.command.receipts if item_id in listed
     )
-    return Changes(
-        receipts=found,
-        receipt_problem=any(status is not ItemReceipt.RECEIVED for _id, status in found),
-    )
+    return Changes(receipts=found)
 
 
 def inspection_failed(attempt: Attempt) -> Changes:

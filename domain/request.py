@@ -91,11 +91,15 @@ class ReturnSnapshot:
     tracking_number: str = ""
     payment_reference: str = ""
     invoice_reversal: str = ""
-    # what the warehouse found of each item; the parcel lacked an item or brought one damaged:
-    # flagged at receipt, decided at inspection
+    # what the warehouse found of each item
     receipts: tuple[tuple[int, ItemReceipt], ...] = ()
-    receipt_problem: bool = False
     replacement_serial: str = ""
+
+    @property
+    def receipt_problem(self) -> bool:
+        """The parcel lacked an item or brought one damaged: flagged at receipt, decided at
+        inspection."""
+        return any(found is not ItemReceipt.RECEIVED for _item, found in self.receipts)
 
 
 @dataclass(frozen=True)
@@ -174,7 +178,6 @@ class Changes:
     payment_reference: str | None = None
     invoice_reversal: str | None = None
     receipts: tuple[tuple[int, ItemReceipt], ...] | None = None
-    receipt_problem: bool | None = None
     replacement_serial: str | None = None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -60,3 +61,16 @@ def normalise_rma(text: str) -> str | None:
 def is_valid_rma(text: str) -> bool:
     """True when `text` is an RMA number, allowing for case, spaces, dashes and lookalikes."""
     return normalise_rma(text) is not None
+
+
+# an RMA inside whatever was scanned (a link ends with it, a label may add spaces)
+_RMA_IN = re.compile(r"RD[0-9A-Z]{4}[- ]?[0-9A-Z]{4}[- ]?[0-9A-Z]{4}")
+
+
+def rma_in_text(scanned: str) -> str | None:
+    """The RMA a scan or a typed text names (the number alone, a label with spaces, a link that
+    ends with it), in its canonical form, or None."""
+    text = scanned.strip().upper()[:300]
+    return normalise_rma(text) or next(
+        (found for match in _RMA_IN.findall(text) if (found := normalise_rma(match))), None
+    )

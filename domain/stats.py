@@ -5,8 +5,7 @@ web/ draws."""
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -31,9 +30,9 @@ def spread(durations: Sequence[timedelta]) -> Spread:
     return Spread(len(ordered), median, p90)
 
 
-def counts(values: Iterable[str]) -> list[tuple[str, int]]:
-    """How many of each, the most common first (ties by name, so the order is stable)."""
-    return sorted(Counter(values).items(), key=lambda pair: (-pair[1], pair[0]))
+def ranked(counted: Mapping[str, int]) -> list[tuple[str, int]]:
+    """Counts, the largest first (ties by name, so the order is stable)."""
+    return sorted(counted.items(), key=lambda pair: (-pair[1], pair[0]))
 
 
 def share(part: int, whole: int) -> float | None:
@@ -56,10 +55,10 @@ class Outcomes:
         return share(self.overturned, self.appeals_decided)
 
 
-def outcomes(actions: Iterable[Action]) -> Outcomes:
-    """From the decisions taken (events), how they went."""
-    seen = Counter(actions)
-    decided_appeals = seen[Action.UPHOLD] + seen[Action.OVERTURN]
+def outcomes(taken: Mapping[Action, int]) -> Outcomes:
+    """From how many of each decision were taken, how they went."""
+    appeals = taken.get(Action.UPHOLD, 0) + taken.get(Action.OVERTURN, 0)
     return Outcomes(
-        seen[Action.APPROVE], seen[Action.REJECT], decided_appeals, seen[Action.OVERTURN]
-    )
+        taken.get(Action.APPROVE, 0), taken.get(Action.REJECT, 0), appeals,
+        taken.get(Action.OVERTURN, 0),
+    )  # fmt: skip

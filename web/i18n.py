@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import texts
 from domain.text import Text
@@ -97,8 +96,8 @@ def render_text(text: Text) -> str:
 
 def local_day_start(day: date) -> datetime:
     """The moment a calendar day begins where times are shown (TIMEZONE), in UTC."""
-    return datetime.combine(day, time(), tzinfo=ZoneInfo(_display_timezone)).astimezone(UTC)
+    return datetime.combine(day, time(), tzinfo=texts.zone(_display_timezone)).astimezone(UTC)
 
 
 def local_time(value: datetime) -> datetime:
-    return value.astimezone(ZoneInfo(_display_timezone))
+    return value.astimezone(texts.zone(_display_timezone))

@@ -6,6 +6,8 @@ import json
 import secrets
 from typing import Any
 
+from litestar import Request
+from litestar.datastructures import Cookie
 from redis.asyncio import Redis
 
 SESSION_COOKIE = "rd_session"
@@ -37,3 +39,16 @@ class SessionStore:
     async def destroy(self, token: str | None) -> None:
         if token:
             await self.redis.delete(_PREFIX + token)
+
+
+def private_cookie(request: Request[Any, Any, Any], key: str, value: str, max_age: int) -> Cookie:
+    """A cookie for this site's own use: never read by scripts, not sent along by other sites'
+    posts, HTTPS only outside development."""
+    return Cookie(
+        key=key,
+        value=value,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=not request.app.state.settings.debug,
+    )

@@ -61,12 +61,13 @@
       summary.scrollIntoView({ block: "start" });
     }
   });
-  // The status poller never puts an error page into the page it watches: a failed poll (the
-  // service briefly away) leaves the page as it is and the next poll tries again; a refusal
-  // (signed out, no longer theirs) stops polling, since asking again cannot change it.
+  // A poller (data-poll: the request page's status, the staff queue's look-again) never puts
+  // an error page into the page it watches: a failed poll (the service briefly away) leaves the
+  // page as it is and the next poll tries again; a refusal (signed out, no longer theirs) stops
+  // polling, since asking again cannot change it.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var poller = event.detail.elt;
-    if (poller && poller.id === "poller" && event.detail.xhr.status >= 400) {
+    if (poller && poller.hasAttribute("data-poll") && event.detail.xhr.status >= 400) {
       event.detail.shouldSwap = false;
       if (event.detail.xhr.status < 500) { poller.remove(); }
     }

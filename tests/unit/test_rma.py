@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.rma import ALPHABET, is_valid_rma, make_rma, normalise_rma
+from domain.rma import ALPHABET, is_valid_rma, make_rma, normalise_rma, rma_in_text
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 entropy = st.binary(min_size=5, max_size=16)
@@ -71,3 +71,10 @@ def test_swapping_two_neighbouring_characters_is_usually_caught():
     ]
     caught = sum(not is_valid_rma(candidate) for candidate in swapped)
     assert caught >= len(swapped) - 1
+
+
+def test_an_rma_is_found_in_what_a_scanner_or_a_link_gives() -> None:
+    rma = make_rma(datetime(2026, 12, 1, tzinfo=UTC), bytes(10))
+    assert rma_in_text(rma.lower()) == rma
+    assert rma_in_text(f"https://returns.example.com/r/{rma}") == rma
+    assert rma_in_text("SF1234567890") is None

@@ -13,7 +13,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import Cookie
 from redis.asyncio import Redis
 
 from db.crypto import seal_code
@@ -32,7 +31,7 @@ from web.merchant.codes import (
 )
 from web.navigation import local_path, redirect_to
 from web.rendering import render
-from web.sessions import SESSION_COOKIE, SESSION_TTL, SessionStore
+from web.sessions import SESSION_COOKIE, SESSION_TTL, SessionStore, private_cookie
 
 PENDING_COOKIE = "rd_signin"
 _PENDING_TTL = 10 * 60
@@ -41,17 +40,6 @@ BAD_PHONE = N_("Please enter the 11-digit mobile number you gave when you ordere
 
 def _codes(request: Request[Any, Any, Any]) -> SignInCodes:
     return SignInCodes(request.app.state.redis, request.app.state.settings.secret_key)
-
-
-def _cookie(request: Request[Any, Any, Any], key: str, value: str, max_age: int) -> Cookie:
-    return Cookie(
-        key=key,
-        value=value,
-        max_age=max_age,
-        httponly=True,
-        samesite="lax",
-        secure=not request.app.state.settings.debug,
-    )
 
 
 @get("/login", name="login")
@@ -99,7 +87,7 @@ async def login_submit(request: Request[Any, Any, Any]) -> Response[Any]:
     token = secrets.token_urlsafe(24)
     await request.app.state.redis.set(f"signin-pending:{token}", phone, ex=_PENDING_TTL)
     response = redirect_to(request, "/login/code?" + urlencode({"next": next_path}))
-    response.set_cookie(_cookie(request, PENDING_COOKIE, token, _PENDING_TTL))
+    response.set_cookie(private_cookie(request, PENDING_COOKIE, token, _PENDING_TTL))
     return response
 
 
@@ -169,7 +157,7 @@ async def code_submit(request: Request[Any, Any, Any]) -> Response[Any]:
     token = await sessions.create({"merchant_id": merchant.id})
     await request.app.state.redis.delete(f"signin-pending:{request.cookies.get(PENDING_COOKIE)}")
     response = redirect_to(request, next_path)
-    response.set_cookie(_cookie(request, SESSION_COOKIE, token, SESSION_TTL))
+    response.set_cookie(private_cookie(request, SESSION_COOKIE, token, SESSION_TTL))
     response.delete_cookie(PENDING_COOKIE)
     return response
 

@@ -12,6 +12,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from db.audit import record_staff_action
+from db.errors import NotFound
 from db.passwords import hash_password
 from db.staff import (
     all_staff,
@@ -119,8 +120,6 @@ async def person(request: Request[Any, Any, Any], staff_id: FromPath[str]) -> Re
 
 
 async def _record_or_404(staff_id: str) -> dict[str, Any]:
-    from db.errors import NotFound
-
     number = whole_number(staff_id)
     found = await staff_record(number) if number is not None else None
     if found is None:

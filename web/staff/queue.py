@@ -12,8 +12,15 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response, get
 
-from db.staff_queue import QueueFilter, parse_cursor, queue_counts, queue_page, search_terms
+from db.staff_queue import (
+    QueueFilter,
+    matching_requests,
+    parse_cursor,
+    queue_counts,
+    queue_page,
+)
 from domain.labels import REASON_LABELS, STATE_LABELS, STATE_TONE
+from domain.risk import HIGH_FROM
 from domain.staff import QUEUE_STATES
 from domain.terms import Reason, State
 from web.auth import current_staff, staff_required
@@ -22,10 +29,9 @@ from web.staff import claims
 from web.staff.navigation import staff_nav
 
 PAGE_SIZE = 25
-HIGH_RISK = 50  # the risk score from which the review screen flags a request
 
 
-def _filter(request: Request[Any, Any, Any]) -> tuple[QueueFilter, dict[str, str]]:
+async def _filter(request: Request[Any, Any, Any]) -> tuple[QueueFilter, dict[str, str]]:
     staff = current_staff(request)
     query = request.query_params
     mine = QUEUE_STATES.get(staff.role, ())
@@ -41,9 +47,9 @@ def _filter(request: Request[Any, Any, Any]) -> tuple[QueueFilter, dict[str, str
     wanted = QueueFilter(
         states=(State(chosen["state"]),) if chosen["state"] else mine,
         outlet_id=staff.queue_outlet,
-        search=search_terms(search),
+        matching=await matching_requests(search),
         reason=Reason(chosen["reason"]) if chosen["reason"] else None,
-        high_risk_from=HIGH_RISK if chosen["risk"] else None,
+        high_risk_from=HIGH_FROM if chosen["risk"] else None,
     )
     return wanted, chosen
 
@@ -56,11 +62,11 @@ def _url(chosen: dict[str, str], **changed: str) -> str:
 @get("/staff/queue", name="staff_queue", guards=[staff_required()])
 async def queue(request: Request[Any, Any, Any]) -> Response[Any]:
     staff = current_staff(request)
-    wanted, chosen = _filter(request)
+    wanted, chosen = await _filter(request)
     after = parse_cursor(request.query_params.get("after", ""))
     rows = await queue_page(wanted, after=after, limit=PAGE_SIZE + 1)
     counts = await queue_counts(
-        QueueFilter(QUEUE_STATES.get(staff.role, ()), wanted.outlet_id, wanted.search)
+        QueueFilter(QUEUE_STATES.get(staff.role, ()), wanted.outlet_id, wanted.matching)
     )
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
@@ -82,7 +88,7 @@ async def queue(request: Request[Any, Any, Any]) -> Response[Any]:
         state_tones=STATE_TONE,
         reason_labels=REASON_LABELS,
         reasons=list(Reason),
-        high_risk=HIGH_RISK,
+        high_risk=HIGH_FROM,
         now=datetime.now(UTC),
     )
 

@@ -9,8 +9,9 @@ from typing import Any
 from litestar import Request, Response, post
 from litestar.params import FromPath
 
-from db.audit import record_staff_action, refund_account
+from db.audit import record_staff_action
 from db.crypto import decrypt_account
+from db.request_views import refund_account
 from domain.terms import Role
 from web.auth import current_staff, staff_required
 from web.rendering import render

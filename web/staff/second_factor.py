@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 
 from db.crypto import open_totp_secret, seal_totp_secret
 from db.staff import StaffAccount, enrol_totp, sealed_totp_secret, staff_by_id
-from domain.staff import SECOND_FACTOR_TRIES
+from domain.staff import MAX_PASSWORD_LENGTH, SECOND_FACTOR_TRIES
 from domain.text import N_
 from web.i18n import gettext as _
 from web.navigation import local_path, redirect_to
@@ -140,7 +140,7 @@ async def _check_code(request: Request[Any, Any, Any]) -> Response[Any]:
         if session["tries"] >= SECOND_FACTOR_TRIES:
             await sessions.destroy(token)
             return render(request, "staff/login.html", status_code=429, next_path="/staff/queue",
-                          username=account.username, error=_(TOO_MANY), max_password=128)  # fmt: skip
+                          username=account.username, error=_(TOO_MANY), max_password=MAX_PASSWORD_LENGTH)  # fmt: skip
         await sessions.replace(token, session, ttl=PENDING_TTL)
         return _page(request, account, session, _(WRONG_CODE), 422)
     if enrolling:

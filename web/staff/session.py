@@ -5,24 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response
-from litestar.datastructures import Cookie
 
 from db.staff import StaffAccount
 from web.navigation import redirect_to
-from web.sessions import SESSION_COOKIE, SessionStore
+from web.sessions import SESSION_COOKIE, SessionStore, private_cookie
 
 STAFF_SESSION_TTL = 12 * 3600  # one working day; a shared counter PC does not stay signed in
-
-
-def session_cookie(request: Request[Any, Any, Any], token: str, max_age: int) -> Cookie:
-    return Cookie(
-        key=SESSION_COOKIE,
-        value=token,
-        max_age=max_age,
-        httponly=True,
-        samesite="lax",
-        secure=not request.app.state.settings.debug,
-    )
 
 
 async def new_session(
@@ -34,7 +22,7 @@ async def new_session(
     await sessions.destroy(request.cookies.get(SESSION_COOKIE))
     token = await sessions.create(data, ttl=ttl)
     response = redirect_to(request, to)
-    response.set_cookie(session_cookie(request, token, ttl))
+    response.set_cookie(private_cookie(request, SESSION_COOKIE, token, ttl))
     return response
 
 
