@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from db.engine import atomic
 from db.tables import PolicyVersion
 from domain.policy import DEFAULT_POLICY, Policy
 
@@ -56,6 +58,44 @@ async def ensure_policy() -> int:
         PolicyVersion(version=1, body=DEFAULT_POLICY.to_dict(), reason="default policy")
     ).on_conflict(action="DO NOTHING")
     return 1
+
+
+async def save_policy(policy: Policy, staff_name: str, reason: str, now: datetime) -> int | None:
+    """Store `policy` as the version after the current one. None when someone saved another
+    version meanwhile (the unique version number refuses the second): the page shows the newer
+    one rather than overwrite it."""
+    async with atomic():
+        current, _ = await current_policy()
+        if policy.version != current + 1:
+            return None
+        inserted = (
+            await PolicyVersion.insert(
+                PolicyVersion(
+                    version=policy.version,
+                    body=policy.to_dict(),
+                    created_by=staff_name[:100],
+                    reason=reason,
+                    created_at=now,
+                )
+            )
+            .on_conflict(action="DO NOTHING")
+            .returning(PolicyVersion.id)
+        )
+    return policy.version if inserted else None
+
+
+async def policy_history(limit: int = 20) -> list[dict[str, Any]]:
+    """The newest versions first: who saved each, when and why."""
+    return await (
+        PolicyVersion.select(
+            PolicyVersion.version,
+            PolicyVersion.created_by,
+            PolicyVersion.reason,
+            PolicyVersion.created_at,
+        )
+        .order_by(PolicyVersion.version, ascending=False)
+        .limit(limit)
+    )
 
 
 def forget_cached_versions() -> None:

@@ -17,6 +17,7 @@ from db.risk_facts import risk_at_submit
 from db.snapshots import RequestRows, read_request
 from db.staging import attach_staged, staged_ids
 from db.tables import Event, ReturnRequest
+from domain.approvals import AUTO_APPROVED
 from domain.lifecycle import (
     Action,
     Actor,
@@ -24,12 +25,15 @@ from domain.lifecycle import (
     Command,
     Decision,
     Refusal,
+    Role,
     State,
     apply,
     decide,
     queue_deadline,
 )
 from domain.rma import make_rma
+
+AUTO_APPROVER = Actor(Role.SYSTEM, "system:auto-approval")
 
 __all__ = ["Applied", "Conflict", "NotFound", "apply_action"]
 
@@ -92,7 +96,21 @@ async def _apply(
         decision = decide(snapshot, command, actor, now)
         if isinstance(decision, Refusal):
             return decision
-        return await _write(rows, decision, actor, actor_name, now, policy_version, staged)
+        applied = await _write(rows, decision, actor, actor_name, now, policy_version, staged)
+        if command.action is Action.SUBMIT and snapshot.policy.auto_approve_low_risk:
+            return await _auto_approve(applied, now, policy_version) or applied
+        return applied
+
+
+async def _auto_approve(submitted: Applied, now: datetime, policy_version: int) -> Applied | None:
+    """In the submit's transaction: approve as the system where domain/ allows it (low risk,
+    evidence, auto-approval on); None leaves the request for a reviewer."""
+    rows = await read_request(submitted.request_id, for_submit=True)
+    command = Command(Action.APPROVE, reason_code=AUTO_APPROVED)
+    decision = decide(rows.snapshot, command, AUTO_APPROVER, now)
+    if isinstance(decision, Refusal):
+        return None
+    return await _write(rows, decision, AUTO_APPROVER, "", now, policy_version, [])
 
 
 async def _write(

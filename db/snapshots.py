@@ -96,6 +96,7 @@ def snapshot_from(
         paid_total=Money(row["order.paid_total_fen"]),
         policy=policy,
         evidence_count=evidence_count,
+        risk_score=row["risk_score"] or 0,
         serial_holders=serial_holders or {},
         channel=row["channel"],
         outlet_id=row["outlet"],

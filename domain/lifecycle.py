@@ -7,6 +7,7 @@ from dataclasses import fields, replace
 from datetime import datetime
 from types import MappingProxyType
 
+from domain.approvals import approver_allowed
 from domain.changes import (
     accepted,
     appealed,
@@ -131,10 +132,11 @@ TRANSITIONS: tuple[Transition, ...] = (
         roles=(Role.MERCHANT, Role.PARTNER),
         requires=(answer_given,), notify=IN_APP,
     ),
+    # the system (auto-approval) and counters only where the policy says: approver_allowed
     Transition(
         Action.APPROVE, (State.SUBMITTED,), State.APPROVED,
-        roles=REVIEWERS,
-        requires=(fee_payer_known,), changes=approved,
+        roles=(*REVIEWERS, Role.SYSTEM, Role.COUNTER),
+        when=(approver_allowed,), requires=(fee_payer_known,), changes=approved,
         notify=IN_APP_AND_SMS, documents=("authorization",),
     ),
     Transition(

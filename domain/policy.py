@@ -48,6 +48,8 @@ class Policy:
     )
     refund_methods: tuple[str, ...] = ("original", "bank_transfer", "alipay")
     auto_approve_low_risk: bool = False
+    # counter staff may approve a change-of-mind return inside the window on the spot
+    counter_approves_change_of_mind: bool = False
 
     def __post_init__(self) -> None:
         # a caller's dict must not be able to change a policy version after the fact
@@ -79,6 +81,7 @@ class Policy:
             },
             "refund_methods": list(self.refund_methods),
             "auto_approve_low_risk": self.auto_approve_low_risk,
+            "counter_approves_change_of_mind": self.counter_approves_change_of_mind,
         }
 
     @classmethod
@@ -116,11 +119,12 @@ class Policy:
             }
         if "refund_methods" in data:
             values["refund_methods"] = tuple(str(m) for m in data["refund_methods"])
-        if "auto_approve_low_risk" in data:
-            flag = data["auto_approve_low_risk"]
-            if not isinstance(flag, bool):
-                raise ValueError(f"auto_approve_low_risk must be true or false, got {flag!r}")
-            values["auto_approve_low_risk"] = flag
+        for name in ("auto_approve_low_risk", "counter_approves_change_of_mind"):
+            if name in data:
+                flag = data[name]
+                if not isinstance(flag, bool):
+                    raise ValueError(f"{name} must be true or false, got {flag!r}")
+                values[name] = flag
         return cls(**values)
 
 

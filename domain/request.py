@@ -58,6 +58,7 @@ class ReturnSnapshot:
     paid_total: Money  # what the merchant paid for the order
     policy: Policy  # the version submitted under (the current one while a draft)
     evidence_count: int = 0
+    risk_score: int = 0  # assessed at submit (domain.risk)
     # SNs of this request claimed by another request, with who holds them
     serial_holders: Mapping[str, HeldSerial] = field(default_factory=lambda: MappingProxyType({}))
     channel: str = "web"  # web, outlet, partner, wechat (DESIGN §7)

@@ -12,6 +12,7 @@ from web.staff import (
     messages,
     outbox,
     people,
+    policy,
     queue,
     receive,
     refunds,
@@ -33,5 +34,6 @@ ROUTES: list[Any] = [
     *refunds.ROUTES,
     *messages.ROUTES,
     *people.ROUTES,
+    *policy.ROUTES,
     *receive.ROUTES,
 ]

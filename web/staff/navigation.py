@@ -16,6 +16,7 @@ _PAGES: tuple[tuple[str, str, str, tuple[Role, ...] | None], ...] = (
     ("receive", "/staff/receive", N_("Receive parcels"), (Role.INSPECTOR,)),
     ("dashboard", "/staff/dashboard", N_("Dashboard"), (Role.SUPERVISOR,)),
     ("audit", "/staff/audit", N_("Audit log"), (Role.SUPERVISOR,)),
+    ("policy", "/staff/policy", N_("Return policy"), (Role.SUPERVISOR,)),
     ("people", "/staff/people", N_("Staff accounts"), (Role.SUPERVISOR,)),
     ("outbox", "/staff/outbox", N_("Work that did not go out"), (Role.SUPERVISOR,)),
 )

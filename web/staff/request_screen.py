@@ -20,6 +20,7 @@ from db.request_views import RequestPage, request_id_of, request_page
 from db.returns import apply_action
 from db.staff import StaffAccount
 from db.staff_queue import QueueFilter, queue_page
+from domain.approvals import AUTO_APPROVED, REASON_CODE_LABELS
 from domain.guards import not_theirs
 from domain.inspection import CHECKLIST
 from domain.labels import (
@@ -117,6 +118,8 @@ def _context(
         "policy_fee_payer": fee_payer_for(snapshot.policy, snapshot.reason),
         "fee_payers": [(p.value, _(FEE_PAYER_LABELS[p])) for p in FeePayer],
         "rejection_reasons": [(code, _(words)) for code, words in REJECTION_REASONS.items()],
+        "reason_code_labels": {code: _(words) for code, words in REASON_CODE_LABELS.items()},
+        "auto_approved": AUTO_APPROVED,
         "checklist": [(code, _(words)) for code, words in CHECKLIST.items()],
         "receipt_choices": [(found.value, _(RECEIPT_LABELS[found])) for found in ItemReceipt],
         "action_labels": ACTION_LABELS,
