@@ -68,25 +68,30 @@ def _payer(text: str) -> FeePayer | Text | None:
         return Text(N_("Choose who pays the return shipping."))
 
 
+def _numbers(
+    typed: Mapping[str, str], wanted: list[tuple[str, Bound]], problems: dict[str, Text]
+) -> dict[str, int]:
+    """The numbers read by field name; each unreadable one goes to `problems` instead."""
+    read: dict[str, int] = {}
+    for name, bound in wanted:
+        value = _number(typed.get(name, ""), bound)
+        if isinstance(value, Text):
+            problems[name] = value
+        else:
+            read[name] = value
+    return read
+
+
 def edited_policy(
     current: Policy, typed: Mapping[str, str], new_version: int
 ) -> tuple[Policy | None, dict[str, Text]]:
     """The next version from what was typed, or the problems by field (and no policy)."""
     problems: dict[str, Text] = {}
-    numbers: dict[str, int] = {}
-    for bound in NUMBERS:
-        read = _number(typed.get(bound.name, ""), bound)
-        if isinstance(read, Text):
-            problems[bound.name] = read
-        else:
-            numbers[bound.name] = read
+    numbers = _numbers(typed, [(bound.name, bound) for bound in NUMBERS], problems)
+    typed_windows = [(f"window-{category}", WINDOW) for category in CATEGORIES]
     windows = dict(current.return_window_days)
-    for category in CATEGORIES:
-        read = _number(typed.get(f"window-{category}", ""), WINDOW)
-        if isinstance(read, Text):
-            problems[f"window-{category}"] = read
-        else:
-            windows[category] = read
+    for name, days in _numbers(typed, typed_windows, problems).items():
+        windows[name.removeprefix("window-")] = days
     payers: dict[Reason, FeePayer | None] = {}
     for reason in Reason:
         payer = _payer(typed.get(f"payer-{reason}", ""))

@@ -89,9 +89,11 @@ async def test_with_auto_approval_on_a_low_risk_request_with_photos_is_approved_
     without, _ = await factories.submitted(merchant, now, reason="change_of_mind", evidence=0)
     states = {r["id"]: r["state"] for r in await ReturnRequest.select(ReturnRequest.id, ReturnRequest.state)}  # fmt: skip
     assert states == {with_photo: "approved", without: "submitted"}
-    approval = await Event.select().where(
-        (Event.request == with_photo) & (Event.action == "approve")
-    ).first()
+    approval = (
+        await Event.select()
+        .where((Event.request == with_photo) & (Event.action == "approve"))
+        .first()
+    )
     assert approval["actor_role"] == "system" and approval["reason_code"] == "auto_approved"
     screen = await client.get(f"/staff/requests/{rma}")
     assert "approved automatically: low risk, with photos" in screen.text
@@ -99,7 +101,9 @@ async def test_with_auto_approval_on_a_low_risk_request_with_photos_is_approved_
     # switched off: the next one waits for a reviewer
     assert (await _save(client, auto_approve_low_risk="")).status_code == 303
     later, _ = await factories.submitted(merchant, now)
-    row = await ReturnRequest.select(ReturnRequest.state, ReturnRequest.policy_version).where(
-        ReturnRequest.id == later
-    ).first()
+    row = (
+        await ReturnRequest.select(ReturnRequest.state, ReturnRequest.policy_version)
+        .where(ReturnRequest.id == later)
+        .first()
+    )
     assert row == {"state": "submitted", "policy_version": 3}
