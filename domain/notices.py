@@ -68,3 +68,7 @@ def notice_fields(kind: str) -> tuple[str, ...]:
 SIGN_IN_CODE_TEXT = N_(
     "Your ReturnDesk sign-in code is %(code)s. It is valid for 5 minutes. Do not share it."
 )
+# a counter registering a return for the merchant asks them for this code (DESIGN §1)
+COUNTER_CODE_TEXT = N_(
+    "ReturnDesk: %(outlet)s is registering a return for you. Your confirmation code is %(code)s (5 minutes). Give it only to the staff at the counter."
+)

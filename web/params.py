@@ -4,10 +4,12 @@ never a 500 (no "²", no 20-digit id overflowing the database's integer)."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from litestar.exceptions import ClientException
 
 from db.errors import NotFound
+from domain.return_form import ItemChoice
 
 MAX_ROW_ID = 2**31 - 1  # Serial columns are 32-bit integers in PostgreSQL
 _DIGITS = re.compile(r"[0-9]{1,10}")
@@ -37,3 +39,19 @@ def form_number(text: object, *, field: str) -> int:
     if value is None:
         raise ClientException(f"{field} is not a number")
     return value
+
+
+def item_choices(form: Any) -> list[ItemChoice]:
+    """The items ticked on an order's form (`item` ids, each with `qty-ID` and `sn-ID`)."""
+    choices = []
+    for value in form.getall("item", [])[:200]:
+        item_id = whole_number(value)
+        if item_id is not None:
+            choices.append(
+                ItemChoice(
+                    item_id,
+                    str(form.get(f"qty-{item_id}", "1"))[:10],
+                    str(form.get(f"sn-{item_id}", ""))[:64],
+                )
+            )
+    return choices

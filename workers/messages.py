@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 import texts
-from domain.notices import NOTICE_TEXTS, SIGN_IN_CODE_TEXT
+from domain.notices import COUNTER_CODE_TEXT, NOTICE_TEXTS, SIGN_IN_CODE_TEXT
 from domain.text import Text
 
 
@@ -19,10 +19,15 @@ def notice_text(kind: str, locale: str, params: dict[str, Any]) -> str:
     return texts.render(Text(NOTICE_TEXTS[kind], params), locale, _timezone())
 
 
-def sign_in_code_text(code: str, locale: str) -> str:
-    return texts.render(Text(SIGN_IN_CODE_TEXT, {"code": code}), locale, _timezone())
+def sign_in_code_text(code: str, locale: str, outlet: str = "") -> str:
+    """A sign-in code, or (with `outlet`) the code a counter asks the merchant for."""
+    if outlet:
+        text = Text(COUNTER_CODE_TEXT, {"code": code, "outlet": outlet})
+    else:
+        text = Text(SIGN_IN_CODE_TEXT, {"code": code})
+    return texts.render(text, locale, _timezone())
 
 
-def masked_sign_in_code_text(locale: str) -> str:
+def masked_sign_in_code_text(locale: str, outlet: str = "") -> str:
     """The same SMS as the attempt log keeps it: the code never rests in clear."""
-    return sign_in_code_text("••••••", locale)
+    return sign_in_code_text("••••••", locale, outlet)

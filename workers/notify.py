@@ -53,9 +53,13 @@ async def send_sign_in_code(ctx: dict[str, Any], key: str) -> str:
             log.warning("sign-in code %s dropped: expired before it could be sent", key)
             await replace_payload(key, {"phone": phone, "expired": True})
             return "dropped: expired"
-        code = open_code(ctx["secret_key"], sealed)
+        code, outlet = open_code(ctx["secret_key"], sealed), str(payload.get("outlet", ""))
         text = Outgoing(
-            key, "sms", phone, sign_in_code_text(code, locale), masked_sign_in_code_text(locale)
+            key,
+            "sms",
+            phone,
+            sign_in_code_text(code, locale, outlet),
+            masked_sign_in_code_text(locale, outlet),
         )
         result = await deliver(gateway, text)
         await replace_payload(key, {"phone": phone})

@@ -66,13 +66,18 @@ def mask_phone(phone: str) -> str:
 
 
 class SignInCodes:
-    def __init__(self, redis: Redis, secret: str) -> None:
+    """`purpose` keeps codes for different uses apart: a code a counter asked the merchant for
+    never signs anyone in, and asking for one does not void the merchant's sign-in code."""
+
+    def __init__(self, redis: Redis, secret: str, purpose: str = "signin") -> None:
         # redis-py types its commands as "Awaitable | value"; the asyncio client always awaits.
         self.redis: Any = redis
         self.secret = secret.encode()
+        self.purpose = purpose
 
     def _digest(self, phone: str, code: str) -> str:
-        return hmac.new(self.secret, f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
+        message = f"{self.purpose}:{phone}:{code}".encode()
+        return hmac.new(self.secret, message, hashlib.sha256).hexdigest()
 
     async def within_limits(self, phone: str, client_ip: str) -> bool:
         """Count a code request against the phone and the address, registered or not, so that
@@ -84,7 +89,7 @@ class SignInCodes:
     async def issue(self, phone: str) -> str:
         """A new code for this phone, replacing any earlier one."""
         code = f"{secrets.randbelow(10**6):06d}"
-        key = f"signin:{phone}"
+        key = f"{self.purpose}:{phone}"
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.delete(key)
             pipe.hset(key, mapping={"digest": self._digest(phone, code), "tries": 0})
@@ -96,7 +101,7 @@ class SignInCodes:
         typed = code.strip()[:12]
         script = self.redis.register_script(_VERIFY)
         outcome = await script(
-            keys=[f"signin:{phone}"], args=[self._digest(phone, typed), MAX_TRIES]
+            keys=[f"{self.purpose}:{phone}"], args=[self._digest(phone, typed), MAX_TRIES]
         )
         outcome = outcome.decode() if isinstance(outcome, bytes) else outcome
         if outcome == "ok":

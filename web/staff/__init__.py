@@ -16,6 +16,8 @@ from web.staff import (
     queue,
     receive,
     refunds,
+    register,
+    register_form,
     request_screen,
     second_factor,
     signin,
@@ -36,4 +38,6 @@ ROUTES: list[Any] = [
     *people.ROUTES,
     *policy.ROUTES,
     *receive.ROUTES,
+    *register.ROUTES,
+    *register_form.ROUTES,
 ]

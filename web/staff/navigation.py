@@ -13,6 +13,7 @@ from web.i18n import gettext as _
 _PAGES: tuple[tuple[str, str, str, tuple[Role, ...] | None], ...] = (
     ("queue", "/staff/queue", N_("Queue"), None),
     ("cases", "/staff/cases", N_("Open cases"), (Role.REVIEWER, Role.INSPECTOR, Role.SUPERVISOR)),
+    ("register", "/staff/register", N_("Register a return"), (Role.COUNTER, Role.SUPERVISOR)),
     ("receive", "/staff/receive", N_("Receive parcels"), (Role.INSPECTOR,)),
     ("dashboard", "/staff/dashboard", N_("Dashboard"), (Role.SUPERVISOR,)),
     ("audit", "/staff/audit", N_("Audit log"), (Role.SUPERVISOR,)),

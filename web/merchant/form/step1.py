@@ -17,7 +17,7 @@ from web.i18n import current_locale, render_text
 from web.i18n import gettext as _
 from web.merchant.form.common import gone, now, page, step_url, words
 from web.navigation import redirect_to
-from web.params import whole_number
+from web.params import item_choices, whole_number
 
 
 def _selection_from_draft(draft: Draft | None) -> dict[int, dict[str, str]]:
@@ -114,18 +114,7 @@ async def show_saved(request: Request[Any, Any, Any], draft: Draft) -> Response[
 
 async def _read_items(request: Request[Any, Any, Any]) -> tuple[dict[str, Any], list[ItemChoice]]:
     form = await request.form()
-    choices = []
-    for value in form.getall("item", [])[:200]:
-        item_id = whole_number(value)
-        if item_id is not None:
-            choices.append(
-                ItemChoice(
-                    item_id,
-                    str(form.get(f"qty-{item_id}", "1"))[:10],
-                    str(form.get(f"sn-{item_id}", ""))[:64],
-                )
-            )
-    return dict(form), choices
+    return dict(form), item_choices(form)
 
 
 async def save(request: Request[Any, Any, Any], draft: Draft | None) -> Response[Any]:
