@@ -13,12 +13,14 @@ from datetime import datetime
 from db.engine import atomic
 from db.errors import Conflict, NotFound
 from db.snapshots import load_snapshot
+from db.staff_notifications import tell_about_request
 from db.staging import attach_staged, staged_ids
 from db.tables import Message, ReturnRequest, SideCase
 from domain.guards import not_theirs
 from domain.lifecycle import Actor, Refusal
 from domain.limits import MAX_MESSAGE, too_long
 from domain.side_cases import (
+    MERCHANT_SIDE,
     SideCaseKind,
     SideCaseRecord,
     SideCaseStatus,
@@ -58,6 +60,8 @@ async def post_message(
             request_id, side_case_id, actor, author_name, body, now, internal=internal
         )
         await attach_staged(files, request_id, message_id=message_id)
+        if actor.role in MERCHANT_SIDE:
+            await tell_about_request(request_id, "merchant_message", now)
         return message_id
 
 
@@ -157,4 +161,5 @@ async def open_side_case(
         message_id = await insert_message(request_id, case_id, actor, author_name, body, now)
         files = await staged_ids(request_id, actor.id, staged_files)
         await attach_staged(files, request_id, message_id=message_id)
+        await tell_about_request(request_id, kind.value, now)
         return case_id, message_id

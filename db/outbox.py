@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from db.staff_notifications import alert_dead_work
 from db.tables import GatewayMessage, OutboxRow
 
 MAX_ATTEMPTS = 8
@@ -150,9 +151,13 @@ async def mark_failed(key: str, error: str, now: datetime) -> bool:
 
 
 async def _bury(key: str, now: datetime, error: str) -> None:
-    await OutboxRow.update({OutboxRow.dead_at: now, OutboxRow.last_error: error[:2000]}).where(
-        (OutboxRow.key == key) & _waiting()
+    buried = (
+        await OutboxRow.update({OutboxRow.dead_at: now, OutboxRow.last_error: error[:2000]})
+        .where((OutboxRow.key == key) & _waiting())
+        .returning(OutboxRow.id)
     )
+    if buried:
+        await alert_dead_work(now)
 
 
 @dataclass(frozen=True)

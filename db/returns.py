@@ -15,6 +15,7 @@ from db.errors import Conflict, NotFound
 from db.policies import current_policy
 from db.risk_facts import risk_at_submit
 from db.snapshots import RequestRows, read_request
+from db.staff_notifications import tell_about_request
 from db.staging import attach_staged, staged_ids
 from db.tables import Event, ReturnRequest
 from domain.approvals import AUTO_APPROVED
@@ -32,6 +33,7 @@ from domain.lifecycle import (
     queue_deadline,
 )
 from domain.rma import make_rma
+from domain.staff_notices import TOLD_OF_ACTIONS
 
 AUTO_APPROVER = Actor(Role.SYSTEM, "system:auto-approval")
 
@@ -157,6 +159,8 @@ async def _write(
     event_id = await _record_event(request_id, decision, actor, actor_name, now)
     await attach_staged(staged, request_id, event_id=event_id)
     await write_effects(Decided(rows, after, rma, decision, event_id, now))
+    if told := TOLD_OF_ACTIONS.get(decision.event.action):
+        await tell_about_request(request_id, told, now)
     return Applied(request_id, rma, decision.new_state, after.version, event_id)
 
 

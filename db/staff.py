@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from db.staff_notifications import unread_count
 from db.tables import Outlet, StaffUser
 from domain.lifecycle import Actor, Role
 
@@ -17,6 +18,8 @@ class StaffAccount:
     role: Role
     active: bool
     outlet_id: int | None
+    unread_notices: int = 0  # staff notifications since they last looked (staff_by_id)
+    notices_seen: int = 0
 
     @property
     def queue_outlet(self) -> int | None:
@@ -38,6 +41,7 @@ _COLUMNS = (
     StaffUser.role,
     StaffUser.active,
     StaffUser.outlet,
+    StaffUser.notices_seen,
 )
 
 
@@ -49,6 +53,7 @@ def _account(row: dict[str, Any]) -> StaffAccount:
         role=Role(row["role"]),
         active=bool(row["active"]),
         outlet_id=int(row["outlet"]) if row["outlet"] is not None else None,
+        notices_seen=int(row["notices_seen"] or 0),
     )
 
 
@@ -59,7 +64,11 @@ async def staff_by_id(staff_id: int) -> StaffAccount | None:
         .where((StaffUser.id == staff_id) & (StaffUser.active == True))  # noqa: E712
         .first()
     )
-    return _account(row) if row else None
+    if row is None:
+        return None
+    account = _account(row)
+    unread = await unread_count(account.id, account.role, account.notices_seen)
+    return replace(account, unread_notices=unread)
 
 
 async def sign_in_record(username: str) -> tuple[StaffAccount, str] | None:

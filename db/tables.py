@@ -17,6 +17,9 @@ from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from db.staff_tables import StaffAuditEntry as StaffAuditEntry
+from db.staff_tables import StaffNotification as StaffNotification
+
 
 class Merchant(Table):
     id: Serial  # the primary key Piccolo adds; declared for type checkers
@@ -101,6 +104,7 @@ class StaffUser(Table):
     created_at = Timestamptz(default=TimestamptzNow())
     # the second factor (supervisors): the TOTP secret, encrypted at rest; empty until enrolled
     totp_secret_enc = Text(default="")
+    notices_seen = Integer(default=0)  # the newest staff notification this person has seen
 
 
 class PartnerClient(Table):
@@ -336,19 +340,6 @@ class JobClaim(Table):
     finished_at = Timestamptz(null=True, default=None)
 
 
-class StaffAuditEntry(Table):
-    """A staff action that is not a step of a request's lifecycle (those are events): a full
-    account number revealed, dead work tried again. Written once, never changed."""
-
-    id: Serial  # the primary key Piccolo adds; declared for type checkers
-    at = Timestamptz(index=True)
-    staff_id = Integer()
-    staff_name = Varchar(length=100)
-    action = Varchar(length=40)
-    subject = Varchar(length=160)  # an RMA, an outbox key
-    detail = Text(default="")
-
-
 class GatewayMessage(Table):
     """Every SMS/e-mail attempt with its result; in development the dev outbox reads from here."""
 
@@ -374,6 +365,7 @@ TABLES: tuple[type[Table], ...] = (
     Outlet,
     StaffUser,
     StaffAuditEntry,
+    StaffNotification,
     PartnerClient,
     ReturnRequest,
     SerialClaim,

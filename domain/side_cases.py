@@ -54,7 +54,7 @@ _LOGISTICS_STATES = frozenset(
 _FEE_DISPUTE_STATES = frozenset(
     {State.APPROVED, State.IN_TRANSIT, State.RECEIVED, State.REFUND_PENDING}
 )
-_MERCHANT_SIDE = frozenset({Role.MERCHANT, Role.PARTNER})
+MERCHANT_SIDE = frozenset({Role.MERCHANT, Role.PARTNER})
 
 
 def may_post_message(
@@ -62,9 +62,9 @@ def may_post_message(
 ) -> Refusal | None:
     """Anyone on the merchant's side may write once the request is submitted; it stays a record.
     Internal notes are staff's alone, and never reach the merchant."""
-    if actor.role in _MERCHANT_SIDE and actor.merchant_id != snapshot.merchant_id:
+    if actor.role in MERCHANT_SIDE and actor.merchant_id != snapshot.merchant_id:
         return Refusal("not_yours", Text(N_("This return request belongs to another merchant.")))
-    if internal and (actor.role in _MERCHANT_SIDE or actor.role is Role.SYSTEM):
+    if internal and (actor.role in MERCHANT_SIDE or actor.role is Role.SYSTEM):
         return Refusal("staff_only", Text(N_("Only staff write internal notes.")))
     if snapshot.state is State.DRAFT:
         return Refusal(
@@ -90,7 +90,7 @@ def may_open_side_case(
     existing: Iterable[SideCaseRecord],
 ) -> Refusal | None:
     """Whether the merchant may open a side case of this kind on the request now."""
-    if actor.role not in _MERCHANT_SIDE:
+    if actor.role not in MERCHANT_SIDE:
         return Refusal("role_not_allowed", Text(N_("Your role does not allow this action.")))
     if actor.merchant_id != snapshot.merchant_id:
         return Refusal("not_yours", Text(N_("This return request belongs to another merchant.")))

@@ -24,8 +24,11 @@ _PAGES: tuple[tuple[str, str, str, tuple[Role, ...] | None], ...] = (
 
 
 def staff_nav(staff: StaffAccount, current: str) -> list[dict[str, Any]]:
-    return [
-        {"url": path, "label": _(label), "current": key == current}
+    pages = [
+        {"url": path, "label": _(label), "current": key == current, "count": 0}
         for key, path, label, roles in _PAGES
         if roles is None or staff.role in roles
     ]
+    notices = {"url": "/staff/notifications", "label": _("Notifications"),
+               "current": current == "notifications", "count": staff.unread_notices}  # fmt: skip
+    return [*pages, notices]
