@@ -63,7 +63,9 @@ async def test_an_appeal_reaches_every_supervisor(client: Client) -> None:
                                   reason_code="not_a_defect", message="照片未显示故障")  # fmt: skip
     await factories.merchant_appeals(request_id, merchant, now, "故障确实存在")
     for supervisor in supervisors:
-        assert f"{rma} was appealed: the appeal waits for a supervisor." in await _as(client, supervisor)
+        assert f"{rma} was appealed: the appeal waits for a supervisor." in await _as(
+            client, supervisor
+        )
     assert "was appealed" not in await _as(client, reviewer)
 
 
@@ -93,6 +95,8 @@ async def test_work_that_gives_up_alerts_supervisors_once_however_much_gives_up(
     assert "1 waiting under Work that did not go out" in page and 'href="/staff/outbox"' in page
     later = now + timedelta(minutes=16)
     await add_to_outbox(key="webhook:test:late", job="send_notification", payload={}, due_at=later)
-    await OutboxRow.update({OutboxRow.attempts: MAX_ATTEMPTS}).where(OutboxRow.key == "webhook:test:late")
+    await OutboxRow.update({OutboxRow.attempts: MAX_ATTEMPTS}).where(
+        OutboxRow.key == "webhook:test:late"
+    )
     assert await mark_failed("webhook:test:late", "again", later)
     assert "4 waiting under" in await _as(client, supervisor)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
 
 from db.outbox import add_to_outbox
-from db.tables import OutboxRow
+from db.tables import OutboxRow, ReturnItem
+from domain.lifecycle import Action
 from tests.integration import factories
 
 Client = AsyncTestClient  # type: ignore[type-arg]
@@ -33,7 +36,42 @@ async def test_a_scanned_rma_or_link_opens_the_receipt(client: Client, now: date
     for scanned in (rma, rma.lower().replace("-", " "), f"https://returns.example.com/r/{rma}"):
         opened = await client.get("/staff/receive", params={"code": scanned})
         assert opened.status_code == 303, scanned
-        assert opened.headers["location"] == f"/staff/requests/{rma}#act-receive"
+        assert opened.headers["location"] == f"/staff/receive/{rma}"
+
+
+async def _decide_at_dock(client: Client, rma: str, action: str, **fields: Any) -> Any:
+    screen = await client.get(f"/staff/receive/{rma}")
+    version = re.search(r'name="version" value="(\d+)"', screen.text)
+    assert version, screen.text[-2000:]
+    data = {"_csrf_token": factories.token_in(screen.text), "action": action,
+            "version": version.group(1), "screen": "dock", **fields}  # fmt: skip
+    return await client.post(f"/staff/requests/{rma}/decide", data=data)
+
+
+async def test_the_dock_shows_one_action_per_screen_from_receipt_to_inspection(
+    client: Client, now: datetime
+) -> None:
+    merchant_id = await factories.merchant()
+    request_id, rma = await factories.submitted(merchant_id, now)
+    await factories.staff_decides(request_id, Action.APPROVE, now)
+    await _as(client, "inspector")
+    receipt = await client.get(f"/staff/receive/{rma}")
+    assert 'value="receive"' in receipt.text and 'value="inspect_pass"' not in receipt.text
+    items = await ReturnItem.select(ReturnItem.order_item).where(ReturnItem.request == request_id)
+    received = await _decide_at_dock(
+        client, rma, "receive", **{f"receipt-{i['order_item']}": "received" for i in items}
+    )
+    assert received.status_code == 303 and received.headers["location"] == f"/staff/receive/{rma}"
+    inspection = await client.get(f"/staff/receive/{rma}")
+    assert (
+        'value="inspect_pass"' in inspection.text and 'value="inspect_fail"' not in inspection.text
+    )
+    assert f'href="/staff/receive/{rma}?act=inspect_fail"' in inspection.text
+    failing = await client.get(f"/staff/receive/{rma}?act=inspect_fail")
+    assert 'value="inspect_fail"' in failing.text and 'value="inspect_pass"' not in failing.text
+    refused = await _decide_at_dock(client, rma, "inspect_fail", message="外壳有裂纹")
+    assert refused.status_code == 422 and 'name="screen" value="dock"' in refused.text
+    assert "Scan another parcel" in refused.text  # still the dock, with what to put right
 
 
 async def test_a_scan_that_names_no_request_says_so_and_keeps_the_text(client: Client) -> None:

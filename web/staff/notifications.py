@@ -24,14 +24,18 @@ def _link(row: dict[str, Any]) -> str:
     return f"/staff/requests/{row['rma']}" if row["rma"] else "/staff/queue"
 
 
+def _notice(row: dict[str, Any]) -> Text:
+    params = {"rma": row["rma"], **(row["params"] or {})}
+    return Text(STAFF_NOTICE_TEXTS.get(row["kind"], row["kind"]), params)
+
+
 @get("/staff/notifications", name="staff_notifications", guards=GUARDS)
 async def notifications(request: Request[Any, Any, Any]) -> Response[Any]:
     staff = current_staff(request)
     rows = await notices_for(staff.id, staff.role)
     shown = [
         {
-            "text": render_text(Text(STAFF_NOTICE_TEXTS.get(row["kind"], row["kind"]),
-                                     {"rma": row["rma"], **(row["params"] or {})})),  # fmt: skip
+            "text": render_text(_notice(row)),
             "url": _link(row),
             "at": row["created_at"],
             "new": row["id"] > staff.notices_seen,

@@ -6,6 +6,7 @@ requests appear on their own. Pages follow one another by keyset (`after`)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -29,6 +30,7 @@ from web.staff import claims
 from web.staff.navigation import staff_nav
 
 PAGE_SIZE = 25
+COUNTS_TTL = 5  # seconds
 
 
 async def _filter(request: Request[Any, Any, Any]) -> tuple[QueueFilter, dict[str, str]]:
@@ -59,14 +61,30 @@ def _url(chosen: dict[str, str], **changed: str) -> str:
     return "/staff/queue" + ("?" + urlencode(query) if query else "")
 
 
+async def _counts(request: Request[Any, Any, Any], wanted: QueueFilter) -> dict[State, int]:
+    """The counts per state. Unsearched, they are the same for everyone of a role and cost a
+    scan of the queue's states, so they are counted at most once per COUNTS_TTL across all web
+    processes (a tab may lag a decision by that much); a search counts its few rows each time."""
+    if wanted.matching is not None:
+        return await queue_counts(wanted)
+    redis = request.app.state.redis
+    key = f"queue-counts:{wanted.outlet_id}:{','.join(wanted.states)}"
+    kept = await redis.get(key)
+    if kept is not None:
+        return {State(state): int(n) for state, n in json.loads(kept).items()}
+    counts = await queue_counts(wanted)
+    await redis.set(key, json.dumps(counts), ex=COUNTS_TTL)
+    return counts
+
+
 @get("/staff/queue", name="staff_queue", guards=[staff_required()])
 async def queue(request: Request[Any, Any, Any]) -> Response[Any]:
     staff = current_staff(request)
     wanted, chosen = await _filter(request)
     after = parse_cursor(request.query_params.get("after", ""))
     rows = await queue_page(wanted, after=after, limit=PAGE_SIZE + 1)
-    counts = await queue_counts(
-        QueueFilter(QUEUE_STATES.get(staff.role, ()), wanted.outlet_id, wanted.matching)
+    counts = await _counts(
+        request, QueueFilter(QUEUE_STATES.get(staff.role, ()), wanted.outlet_id, wanted.matching)
     )
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]

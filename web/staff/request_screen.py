@@ -56,6 +56,10 @@ from web.staff.navigation import staff_nav
 from web.uploads import UPLOAD_BODY_LIMIT, stage_form_files
 
 GUARDS = [staff_required()]
+DOCK_TEMPLATE = "staff/dock.html"
+# what the receiving dock does, in the order a parcel meets them
+DOCK_ACTIONS = (Action.RECEIVE, Action.INSPECT_PASS, Action.INSPECT_FAIL, Action.SHIP_REPLACEMENT,
+                Action.RETURN_TO_MERCHANT)  # fmt: skip
 TEMPLATE = "staff/request.html"
 CHANGED_MEANWHILE = N_(
     "Someone else changed this request while you were looking at it. Nothing was saved: here "
@@ -215,6 +219,8 @@ async def decide(request: Request[Any, Any, Any], rma: FromPath[str]) -> Respons
     await claims.release(redis, page.details.id, staff)  # decided: the request moves on
     if form.get("then") == "next":
         return redirect_to(request, await _next_in_queue(request, page.details.id))
+    if form.get("screen") == "dock":  # the dock's next step, one per screen
+        return redirect_to(request, f"/staff/receive/{page.details.rma}")
     return redirect_to(request, screen_url(page.details.rma))
 
 
@@ -227,7 +233,18 @@ def _again(request: Request[Any, Any, Any], page: RequestPage, merchant: str, fo
         values={} if conflict else kept_values(form),
         conflict=conflict,
     )
+    if form.get("screen") == "dock" and not conflict:
+        context.update(dock_context(context, action))
+        return render(request, DOCK_TEMPLATE, status_code=status_code, **context)
     return render(request, TEMPLATE, status_code=status_code, **context)
+
+
+def dock_context(context: dict[str, Any], wanted: Action | None) -> dict[str, Any]:
+    """The dock's one action (the one asked for, else the first of the dock's the role has
+    now) and the others it may switch to."""
+    offered = [action for action in DOCK_ACTIONS if action in context["offered"]]
+    shown = wanted if wanted in offered else (offered[0] if offered else None)
+    return {"dock_action": shown, "dock_others": [a for a in offered if a is not shown]}
 
 
 @post("/staff/requests/{rma:str}/claim", name="staff_claim", guards=GUARDS)
