@@ -25,11 +25,14 @@ _FIRST_DECISION = (
 )
 # one pass over the period's requests: how many of each status, channel and reason, and how
 # many missed their review deadline (decided after it, or undecided past it)
+# (`r.state || ''`: grouped by the queue index's first column, SQLite would walk that index
+# and fetch every row by it, 2.5 times slower than reading the table once)
 _GROUPS = (
-    "SELECT r.state, r.channel, r.reason, COUNT(*) AS n, SUM(CASE WHEN r.review_due_at IS NOT NULL"
+    "SELECT r.state || '' AS state, r.channel, r.reason, COUNT(*) AS n,"
+    " SUM(CASE WHEN r.review_due_at IS NOT NULL"
     " AND ((d.decided_at IS NULL AND r.review_due_at < {}) OR d.decided_at > r.review_due_at)"
     f" THEN 1 ELSE 0 END) AS missed FROM return_request r LEFT JOIN ({_FIRST_DECISION}) d"
-    " ON d.request = r.id" + _IN_PERIOD + " GROUP BY r.state, r.channel, r.reason"
+    " ON d.request = r.id" + _IN_PERIOD + " GROUP BY r.state || '', r.channel, r.reason"
 )
 _BY_PRODUCT = (
     "SELECT p.{name} AS k, COUNT(*) AS n FROM return_item i"
