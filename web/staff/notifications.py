@@ -3,6 +3,7 @@ side case, work that gave up — newest first; opening the page marks them seen.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from litestar import Request, Response, get
@@ -44,8 +45,9 @@ async def notifications(request: Request[Any, Any, Any]) -> Response[Any]:
     ]
     if rows:
         await mark_seen(staff.id, int(rows[0]["id"]))
+    seen_now = replace(staff, unread_notices=0)  # this page shows them: none waits unread
     return render(request, "staff/notifications.html",
-                  nav=staff_nav(staff, "notifications"), notices=shown)  # fmt: skip
+                  nav=staff_nav(seen_now, "notifications"), notices=shown)  # fmt: skip
 
 
 ROUTES: list[Any] = [notifications]

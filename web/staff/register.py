@@ -68,7 +68,7 @@ def page(request: Request[Any, Any, Any], template: str, status_code: int = 200,
 async def start(request: Request[Any, Any, Any]) -> Response[Any]:
     merchant = await confirmed_merchant(request)
     shown = {"name": merchant.name, "phone": mask_phone(merchant.phone)} if merchant else None
-    return page(request, "register_phone.html", merchant=shown, phone="", error="")
+    return page(request, "register_phone.html", walk_in=shown, phone="", error="")
 
 
 @post("/staff/register", name="staff_register_phone", guards=GUARDS)
@@ -88,7 +88,7 @@ async def send_code(request: Request[Any, Any, Any]) -> Response[Any]:
     ):
         error = TOO_MANY_CODES
     if error or phone is None or merchant is None:
-        return page(request, "register_phone.html", 422, merchant=None, phone=typed,
+        return page(request, "register_phone.html", 422, walk_in=None, phone=typed,
                      error=_(error or BAD_PHONE))  # fmt: skip
     await _send(request, merchant, await _codes(request).issue(phone))
     await redis.set(_key(request, "phone"), phone, ex=CODE_TTL)

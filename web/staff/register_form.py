@@ -16,6 +16,7 @@ from db.drafts import held_serials
 from db.errors import NotFound
 from db.merchants import MerchantAccount
 from db.orders import OrderView, merchant_order, merchant_orders
+from db.policies import current_policy
 from db.returns import apply_action
 from db.snapshots import load_snapshot
 from db.staff import StaffAccount
@@ -51,7 +52,7 @@ async def orders(request: Request[Any, Any, Any]) -> Response[Any]:
         return merchant
     listed = await merchant_orders(merchant.id, datetime.now(UTC))
     may_override = current_staff(request).role is Role.SUPERVISOR
-    return page(request, "register_orders.html", merchant=merchant, orders=listed,
+    return page(request, "register_orders.html", walk_in=merchant, orders=listed,
                  may_override=may_override)  # fmt: skip
 
 
@@ -65,15 +66,16 @@ async def _order(
     return order
 
 
-def _form(request: Request[Any, Any, Any], merchant: MerchantAccount, order: OrderView,
+async def _form(request: Request[Any, Any, Any], merchant: MerchantAccount, order: OrderView,
           values: dict[str, Any], errors: dict[str, str], holders: dict[str, Any],
           status_code: int = 200) -> Response[Any]:  # fmt: skip
     staff = current_staff(request)
+    counters_approve = (await current_policy())[1].counter_approves_change_of_mind
     return page(
         request,
         "register_form.html",
         status_code,
-        merchant=merchant,
+        walk_in=merchant,
         order=order,
         values=values,
         errors=errors,
@@ -81,7 +83,7 @@ def _form(request: Request[Any, Any, Any], merchant: MerchantAccount, order: Ord
         reasons=[(r.value, _(REASON_LABELS[r])) for r in Reason],
         resolutions=[(r.value, _(RESOLUTION_LABELS[r])) for r in Resolution],
         may_override=staff.role is Role.SUPERVISOR and not order.eligibility.eligible,
-        may_approve=staff.role is Role.COUNTER,
+        may_approve=staff.role is Role.COUNTER and counters_approve,
         max_description=MAX_DESCRIPTION,
         max_message=MAX_MESSAGE,
     )
@@ -95,7 +97,7 @@ async def form_page(request: Request[Any, Any, Any], order_id: FromPath[str]) ->
     order = await _order(request, merchant, order_id)
     serials = [line.serial_number for line in order.lines if line.serial_number]
     values: dict[str, Any] = {"resolution": Resolution.REFUND.value, "selected": set()}
-    return _form(request, merchant, order, values, {}, await held_serials(serials))
+    return await _form(request, merchant, order, values, {}, await held_serials(serials))
 
 
 def _typed(form: Any) -> dict[str, Any]:
@@ -133,7 +135,7 @@ async def submit(request: Request[Any, Any, Any], order_id: FromPath[str]) -> Re
     if file_problem:
         errors["files"] = file_problem
     if errors or reason is None:
-        return _form(request, merchant, order, values, errors, holders, 422)
+        return await _form(request, merchant, order, values, errors, holders, 422)
     resolution = Resolution.EXCHANGE if values["resolution"] == "exchange" else Resolution.REFUND
     registration = Registration(merchant.id, order.id, items, reason, values["description"],
                                 resolution, merchant.phone, staff.outlet_id)  # fmt: skip
@@ -142,7 +144,7 @@ async def submit(request: Request[Any, Any, Any], order_id: FromPath[str]) -> Re
                                    request.app.state.files, now, override_reason=override)  # fmt: skip
     if isinstance(result, Refusal):
         errors = {"form": render_text(result.message)}
-        return _form(request, merchant, order, values, errors, holders, 422)
+        return await _form(request, merchant, order, values, errors, holders, 422)
     if values["approve_now"] == "on" and staff.role is Role.COUNTER:
         await _approve_on_the_spot(result.request_id, staff, now)
     return redirect_to(request, f"/staff/requests/{result.rma}")
