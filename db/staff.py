@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from db.staff_notifications import unread_count
-from db.tables import Outlet, StaffUser
+from db.tables import Outlet, Product, StaffUser
 from domain.lifecycle import Actor, Role
 
 
@@ -115,6 +115,13 @@ async def outlets() -> list[dict[str, Any]]:
         await Outlet.select(Outlet.id, Outlet.code, Outlet.name)
         .where(Outlet.active == True)  # noqa: E712 - SQL, not Python truth
         .order_by(Outlet.code)
+    )
+
+
+async def products() -> list[dict[str, Any]]:
+    """What the queue can be filtered by: every product, by its Chinese name."""
+    return await Product.select(Product.id, Product.name_zh, Product.name_en).order_by(
+        Product.name_zh
     )
 
 

@@ -29,6 +29,10 @@ _ROW = (
     " FROM return_request r JOIN merchant m ON m.id = r.merchant"
     ' JOIN merchant_order o ON o.id = r."order"'
 )
+_WITH_PRODUCT = (
+    "r.id IN (SELECT ri.request FROM return_item ri"
+    " JOIN order_item oi ON oi.id = ri.order_item WHERE oi.product = {})"
+)
 _SEARCHES = (
     "SELECT id FROM return_request WHERE rma = {}",
     'SELECT r.id FROM return_request r JOIN merchant_order o ON o.id = r."order" WHERE o.order_no = {}',
@@ -66,6 +70,11 @@ class QueueFilter:
     matching: tuple[int, ...] | None = None
     reason: Reason | None = None
     high_risk_from: int | None = None  # only requests scoring at least this
+    channel: str | None = None  # domain.labels.CHANNEL_LABELS key
+    from_outlet: int | None = None  # registered at this outlet (a filter, not an access rule)
+    product_id: int | None = None  # with at least one item of this product
+    submitted_from: datetime | None = None  # submitted in [from, until)
+    submitted_until: datetime | None = None
 
 
 def _where(
@@ -84,6 +93,16 @@ def _where(
     if wanted.high_risk_from is not None:
         sql += " AND r.risk_score >= {}"
         args.append(wanted.high_risk_from)
+    for column, value in (
+        ("r.channel = {}", wanted.channel),
+        ("r.outlet = {}", wanted.from_outlet),
+        ("r.submitted_at >= {}", wanted.submitted_from),
+        ("r.submitted_at < {}", wanted.submitted_until),
+        (_WITH_PRODUCT, wanted.product_id),
+    ):
+        if value is not None:
+            sql += " AND " + column
+            args.append(value)
     if found is not None:
         sql += f" AND r.id IN ({', '.join('{}' for _ in found) or 'NULL'})"
         args += list(found)

@@ -275,3 +275,14 @@ RECEIPT_LABELS: Mapping[ItemReceipt, str] = MappingProxyType(
         ItemReceipt.DAMAGED: N_("Damaged in transit"),
     }
 )
+
+
+# where a request was filed (DESIGN §7)
+CHANNEL_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "web": N_("Merchant portal"),
+        "outlet": N_("Service outlet"),
+        "partner": N_("Partner shop or API"),
+        "wechat": N_("WeChat official account"),
+    }
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import texts
 from domain.text import Text
@@ -52,6 +53,10 @@ def set_display_timezone(name: str) -> None:
     global _display_timezone
     texts.zone(name)  # an unknown zone fails here, at start-up, not on a page
     _display_timezone = name
+
+
+def display_zone() -> ZoneInfo:
+    return texts.zone(_display_timezone)
 
 
 def machine_time(value: datetime) -> str:

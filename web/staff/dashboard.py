@@ -11,7 +11,7 @@ from typing import Any
 from litestar import Request, Response, get
 
 from db.dashboard import period_figures
-from domain.labels import REASON_LABELS, STATE_LABELS
+from domain.labels import CHANNEL_LABELS, REASON_LABELS, STATE_LABELS
 from domain.stats import outcomes, spread
 from domain.terms import Reason, Role, State
 from web.auth import current_staff, staff_required
@@ -42,6 +42,10 @@ def _named(pairs: list[tuple[str, int]], labels: Any, enum: Any) -> list[tuple[s
     return [(_(labels[enum(key)]) if key in known else (key or "—"), n) for key, n in pairs]
 
 
+def _channels(pairs: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    return [(_(CHANNEL_LABELS[key]) if key in CHANNEL_LABELS else key, n) for key, n in pairs]
+
+
 @get("/staff/dashboard", name="staff_dashboard", guards=[staff_required(Role.SUPERVISOR)])
 async def dashboard(request: Request[Any, Any, Any]) -> Response[Any]:
     raw = request.query_params.get("days", "30")
@@ -60,7 +64,7 @@ async def dashboard(request: Request[Any, Any, Any]) -> Response[Any]:
         periods=PERIODS,
         charts=[
             ("states", _("By status"), _named(figures.by_state, STATE_LABELS, State)),
-            ("channels", _("By channel"), figures.by_channel),
+            ("channels", _("By channel"), _channels(figures.by_channel)),
             ("reasons", _("By reason"), _named(figures.by_reason, REASON_LABELS, Reason)),
             ("products", _("By product"), figures.by_product),
         ],

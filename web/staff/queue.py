@@ -7,12 +7,13 @@ requests appear on their own. Pages follow one another by keyset (`after`)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get
 
+from db.staff import outlets, products
 from db.staff_queue import (
     QueueFilter,
     matching_requests,
@@ -20,11 +21,14 @@ from db.staff_queue import (
     queue_counts,
     queue_page,
 )
-from domain.labels import REASON_LABELS, STATE_LABELS, STATE_TONE
+from domain.labels import CHANNEL_LABELS, REASON_LABELS, STATE_LABELS, STATE_TONE
 from domain.risk import HIGH_FROM
 from domain.staff import QUEUE_STATES
 from domain.terms import Reason, State
 from web.auth import current_staff, staff_required
+from web.i18n import display_zone
+from web.i18n import gettext as _
+from web.params import whole_number
 from web.rendering import render
 from web.staff import claims
 from web.staff.navigation import staff_nav
@@ -33,25 +37,46 @@ PAGE_SIZE = 25
 COUNTS_TTL = 5  # seconds
 
 
+def _day(text: str, after: int = 0) -> datetime | None:
+    """Midnight (display time) starting a date typed as YYYY-MM-DD, `after` days later; None
+    for anything else."""
+    if len(text) != 10 or not text.isascii():
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return datetime.combine(day + timedelta(days=after), time(), display_zone()).astimezone(UTC)
+
+
 async def _filter(request: Request[Any, Any, Any]) -> tuple[QueueFilter, dict[str, str]]:
     staff = current_staff(request)
     query = request.query_params
     mine = QUEUE_STATES.get(staff.role, ())
-    state = query.get("state", "")[:30]
-    reason = query.get("reason", "")[:30]
-    search = query.get("q", "").strip()[:60]
+    typed = {name: query.get(name, "")[:30] for name in
+             ("state", "reason", "channel", "outlet", "product", "from", "to")}  # fmt: skip
     chosen = {
-        "state": state if state in {s.value for s in mine} else "",
-        "reason": reason if reason in {r.value for r in Reason} else "",
+        "state": typed["state"] if typed["state"] in {s.value for s in mine} else "",
+        "reason": typed["reason"] if typed["reason"] in {r.value for r in Reason} else "",
         "risk": "high" if query.get("risk") == "high" else "",
-        "q": search,
+        "channel": typed["channel"] if typed["channel"] in CHANNEL_LABELS else "",
+        "outlet": typed["outlet"] if whole_number(typed["outlet"]) else "",
+        "product": typed["product"] if whole_number(typed["product"]) else "",
+        "from": typed["from"] if _day(typed["from"]) else "",
+        "to": typed["to"] if _day(typed["to"]) else "",
+        "q": query.get("q", "").strip()[:60],
     }
     wanted = QueueFilter(
         states=(State(chosen["state"]),) if chosen["state"] else mine,
         outlet_id=staff.queue_outlet,
-        matching=await matching_requests(search),
+        matching=await matching_requests(chosen["q"]),
         reason=Reason(chosen["reason"]) if chosen["reason"] else None,
         high_risk_from=HIGH_FROM if chosen["risk"] else None,
+        channel=chosen["channel"] or None,
+        from_outlet=whole_number(chosen["outlet"]),
+        product_id=whole_number(chosen["product"]),
+        submitted_from=_day(chosen["from"]),
+        submitted_until=_day(chosen["to"], after=1),
     )
     return wanted, chosen
 
@@ -89,6 +114,8 @@ async def queue(request: Request[Any, Any, Any]) -> Response[Any]:
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     held = await claims.holders(request.app.state.redis, [row.id for row in rows])
+    # what render() answers with the results block alone (not a boosted navigation)
+    partial = request.headers.get("HX-Request") == "true" and "HX-Boosted" not in request.headers
     return render(
         request,
         "staff/queue.html",
@@ -106,6 +133,10 @@ async def queue(request: Request[Any, Any, Any]) -> Response[Any]:
         state_tones=STATE_TONE,
         reason_labels=REASON_LABELS,
         reasons=list(Reason),
+        channels=[(code, _(words)) for code, words in CHANNEL_LABELS.items()],
+        # the filter's choices are outside the results block an htmx request takes
+        outlets=[] if staff.queue_outlet is not None or partial else await outlets(),
+        products=[] if partial else await products(),
         high_risk=HIGH_FROM,
         now=datetime.now(UTC),
     )
