@@ -21,17 +21,13 @@ def _en(client: Client) -> None:
 
 
 async def _product_of(request_id: int) -> int:
-    row = (
-        await OrderItem.select(OrderItem.product)
-        .where(
-            OrderItem.order
-            == (
-                await ReturnRequest.select(ReturnRequest.order)
-                .where(ReturnRequest.id == request_id)
-                .first()
-            )["order"]  # fmt: skip
-        )
+    request = (
+        await ReturnRequest.select(ReturnRequest.order)
+        .where(ReturnRequest.id == request_id)
         .first()
+    )
+    row = (
+        await OrderItem.select(OrderItem.product).where(OrderItem.order == request["order"]).first()
     )
     return int(row["product"])
 
