@@ -20,6 +20,16 @@ Client = AsyncTestClient  # type: ignore[type-arg]
 ALL = frozenset({"reviewer", "inspector", "finance", "supervisor", "counter"})
 SUPERVISOR = frozenset({"supervisor"})
 SIGN_IN = {"/staff/login", "/staff/logout", "/staff/login/code", "/staff/login/enrol"}
+REGISTER = [
+    ("GET", "/staff/register"),
+    ("POST", "/staff/register"),
+    ("GET", "/staff/register/code"),
+    ("POST", "/staff/register/code"),
+    ("POST", "/staff/register/end"),
+    ("GET", "/staff/register/orders"),
+    ("GET", "/staff/register/orders/{order_id:str}"),
+    ("POST", "/staff/register/orders/{order_id:str}"),
+]
 TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/staff/queue"): ALL,
     ("GET", "/staff/notifications"): ALL,
@@ -48,19 +58,7 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/staff/people/{staff_id:str}"): SUPERVISOR,
     ("POST", "/staff/people/{staff_id:str}"): SUPERVISOR,
     ("POST", "/staff/people/{staff_id:str}/active"): SUPERVISOR,
-    **{
-        (method, path): frozenset({"counter", "supervisor"})
-        for method, path in (
-            ("GET", "/staff/register"),
-            ("POST", "/staff/register"),
-            ("GET", "/staff/register/code"),
-            ("POST", "/staff/register/code"),
-            ("POST", "/staff/register/end"),
-            ("GET", "/staff/register/orders"),
-            ("GET", "/staff/register/orders/{order_id:str}"),
-            ("POST", "/staff/register/orders/{order_id:str}"),
-        )
-    },  # fmt: skip
+    **{route: frozenset({"counter", "supervisor"}) for route in REGISTER},
 }
 
 
