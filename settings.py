@@ -83,6 +83,8 @@ class Settings:
     # long an outbox row may sit handed over and unfinished before it is handed over again
     job_lease_seconds: int = 120
     handover_lease_seconds: int = 300
+    # the address merchants and couriers reach ReturnDesk at: the authorization's QR links here
+    site_url: str = "http://127.0.0.1:8000"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -105,6 +107,7 @@ class Settings:
             trusted_proxies=tuple(p.strip() for p in proxies.split(",") if p.strip()),
             job_lease_seconds=_whole_number("JOB_LEASE_SECONDS", 120),
             handover_lease_seconds=_whole_number("HANDOVER_LEASE_SECONDS", 300),
+            site_url=(os.environ.get("SITE_URL", "") or f"http://127.0.0.1:{port}").rstrip("/"),
         )
 
     def effective_redis_url(self) -> str:

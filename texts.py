@@ -20,6 +20,7 @@ from settings import PROJECT_ROOT
 LOCALES = ("zh_CN", "en")  # the first is the default
 _DATE_FORMATS = {"zh_CN": "M月d日 HH:mm", "en": "d MMM HH:mm"}
 _DAY_FORMATS = {"zh_CN": "M月d日", "en": "d MMM"}
+_FULL_FORMATS = {"zh_CN": "y年M月d日 HH:mm", "en": "d MMM y, HH:mm"}  # documents outlive the year
 
 
 @cache
@@ -38,6 +39,12 @@ def format_when(value: datetime, locale: str, timezone: str, *, with_time: bool 
     pattern = (_DATE_FORMATS if with_time else _DAY_FORMATS).get(locale, _DATE_FORMATS["zh_CN"])
     text = format_datetime(value, pattern, tzinfo=zone(timezone), locale=locale)
     return text.replace(" ", "\u00a0")
+
+
+def format_full(value: datetime, locale: str, timezone: str) -> str:
+    """A date with its year and hour, as a printed document states it."""
+    pattern = _FULL_FORMATS.get(locale, _FULL_FORMATS["zh_CN"])
+    return format_datetime(value, pattern, tzinfo=zone(timezone), locale=locale)
 
 
 def stored_value(value: object) -> object:

@@ -247,14 +247,16 @@ async def merchant_request_id(rma: str, merchant_id: int) -> tuple[int, int] | N
     return (int(row["id"]), int(row["version"])) if row else None
 
 
-async def request_fingerprint(rma: str, merchant_id: int) -> tuple[int, int, int] | None:
-    """(id, version, newest visible message id) of this merchant's request, in one query: what
-    the request page's poller compares. None for anyone else's request or none."""
+async def request_fingerprint(rma: str, merchant_id: int) -> tuple[int, int, int, int] | None:
+    """(id, version, newest visible message id, newest document id) of this merchant's request,
+    in one query: what the request page's poller compares and its kept copy is keyed by. None
+    for anyone else's request or none."""
     rows = await fetch(sql.FINGERPRINT, False, rma, merchant_id)
     if not rows:
         return None
     row = rows[0]
-    return int(row["id"]), int(row["version"]), int(row["last_message"] or 0)
+    return (int(row["id"]), int(row["version"]), int(row["last_message"] or 0),
+            int(row["last_document"] or 0))  # fmt: skip
 
 
 async def request_id_of(rma: str) -> tuple[int, int] | None:

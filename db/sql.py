@@ -98,7 +98,8 @@ SIDE_CASES_OF_REQUEST = (
 # whose request this RMA is, how far it has moved, and its newest message a merchant can see
 FINGERPRINT = (
     "SELECT r.id, r.version, (SELECT MAX(m.id) FROM message m"
-    " WHERE m.request = r.id AND m.internal = {}) AS last_message"
+    " WHERE m.request = r.id AND m.internal = {}) AS last_message,"
+    " (SELECT MAX(d.id) FROM document d WHERE d.request_id = r.id) AS last_document"
     " FROM return_request r WHERE r.rma = {} AND r.merchant = {}"
 )
 

@@ -17,6 +17,7 @@ from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from db.document_tables import Document as Document
 from db.staff_tables import StaffAuditEntry as StaffAuditEntry
 from db.staff_tables import StaffNotification as StaffNotification
 
@@ -380,4 +381,5 @@ TABLES: tuple[type[Table], ...] = (
     OutboxRow,
     JobClaim,
     GatewayMessage,
+    Document,
 )

@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 from db.engine import bind_database, close_database, open_database
 from db.files import LocalFileStore
 from settings import PROJECT_ROOT, Settings
-from web import i18n, merchant, public, staff
+from web import i18n, merchant, public, staff, verify
 from web.auth import SignInRequired, sign_in_required_handler
 from web.csrf import csrf_middleware_factory
 from web.dev_outbox import dev_outbox
@@ -68,7 +68,7 @@ def _lifespan(settings: Settings) -> Any:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     bind_database(settings.database_url, settings.database_pool_size)
-    pages: list[Any] = [*public.ROUTES, *merchant.ROUTES, *staff.ROUTES]
+    pages: list[Any] = [*public.ROUTES, *verify.ROUTES, *merchant.ROUTES, *staff.ROUTES]
     if settings.debug:
         pages.append(dev_outbox)  # never routed in production
 

@@ -14,14 +14,17 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError, TimeoutError
 
 from db.engine import bind_database, close_database, open_database
+from db.files import LocalFileStore
 from settings import Settings, redis_url_from_env
+from workers.documents import render_document
 from workers.gateways import DevOutboxGateway
 from workers.notify import send_notification, send_sign_in_code
+from workers.pdf import PdfPool
 from workers.relay import relay_forever
 
 log = logging.getLogger("returndesk.worker")
 
-FUNCTIONS = [send_notification, send_sign_in_code]
+FUNCTIONS = [send_notification, send_sign_in_code, render_document]
 JOB_NAMES = {function.__name__ for function in FUNCTIONS}
 
 
@@ -47,6 +50,10 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["secret_key"] = settings.secret_key
     ctx["job_lease"] = timedelta(seconds=settings.job_lease_seconds)
     ctx.setdefault("gateway", DevOutboxGateway(show_codes=settings.debug))
+    ctx.setdefault("files", LocalFileStore(settings.files_dir))
+    ctx.setdefault("pdf", PdfPool())
+    ctx.update(timezone=settings.timezone, site_url=settings.site_url,
+               return_address=settings.return_address)  # fmt: skip
     if ctx.get("relay", True):
         lost_after = timedelta(seconds=settings.handover_lease_seconds)
         ctx["relay_task"] = asyncio.create_task(relay_forever(ctx["redis"], JOB_NAMES, lost_after))
@@ -58,6 +65,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+    ctx["pdf"].close()
     await close_database()
 
 

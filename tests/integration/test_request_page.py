@@ -303,8 +303,10 @@ async def test_shipping_records_the_carrier_and_tracking_number(en: Client, now:
     await factories.staff_decides(request_id, Action.APPROVE, now, fee_payer=FeePayer.PLATFORM)
     page = await en.get(f"/returns/{rma}")
     assert "Send the parcel to" in page.text
-    assert "printable return authorization will be offered on this page" in page.text
-    assert ".pdf" not in page.text  # no authorization is offered before one exists
+    assert (
+        "Return authorization (PDF, to print): <span" in page.text and "being prepared" in page.text
+    )
+    assert f'href="/returns/{rma}/documents/authorization"' not in page.text  # none exists yet
 
     response = await _post(
         en,

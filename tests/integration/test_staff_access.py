@@ -40,6 +40,8 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/staff/requests/{rma:str}/messages"): ALL,
     ("POST", "/staff/requests/{rma:str}/cases/{case_id:str}/resolve"): ALL,
     ("GET", "/staff/files/{evidence_id:str}/{kind:str}"): ALL,
+    ("GET", "/staff/requests/{rma:str}/documents"): ALL,
+    ("GET", "/staff/requests/{rma:str}/documents/{kind:str}"): ALL,
     ("POST", "/staff/requests/{rma:str}/account"): frozenset({"finance"}),
     ("GET", "/staff/cases"): frozenset({"reviewer", "inspector", "supervisor"}),
     ("GET", "/staff/receive"): frozenset({"inspector"}),

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.merchant import form, home, request_page, signin
+from web.merchant import documents, form, home, request_page, signin
 
-ROUTES: list[Any] = [*signin.ROUTES, *home.ROUTES, *form.ROUTES, *request_page.ROUTES]
+ROUTES: list[Any] = [
+    *signin.ROUTES,
+    *home.ROUTES,
+    *form.ROUTES,
+    *request_page.ROUTES,
+    *documents.ROUTES,
+]

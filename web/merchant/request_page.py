@@ -53,12 +53,12 @@ async def request_page(request: Request[Any, Any, Any], rma: FromPath[str]) -> R
     )
     if found is None:
         raise NotFound(rma)  # anyone else's request, an unknown or a malformed RMA: the same 404
-    request_id, version, last_message = found
+    request_id, version, last_message, last_document = found
     return await render_versioned(
         request,
         TEMPLATE,
         # the RMA, never given twice, keeps a reused id from showing another request's page
-        ("request", canonical, request_id, version, last_message),
+        ("request", canonical, request_id, version, last_message, last_document),
         lambda: page_context(request, request_id),
     )
 
@@ -72,7 +72,7 @@ async def request_status(request: Request[Any, Any, Any], rma: FromPath[str]) ->
     found = await request_fingerprint(canonical, merchant_id) if canonical and merchant_id else None
     if found is None:
         raise NotFound(rma)  # the same 404 as the page
-    request_id, version, last_message = found
+    request_id, version, last_message, _document = found  # the documents poll on their own
     if request.headers.get("hx-request") != "true":
         return redirect_to(request, page_url(rma))  # without script the page itself is current
     seen = request.query_params.get("v", "")[:40]

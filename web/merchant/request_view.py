@@ -35,6 +35,7 @@ from domain.return_form import fee_payer_notice
 from domain.rma import normalise_rma
 from domain.side_cases import SIDE_CASE_LABELS, SIDE_CASE_STATUS_LABELS, side_cases_offered
 from web.auth import current_merchant, merchant_actor
+from web.documents import documents_view
 from web.i18n import current_locale, render_text
 from web.i18n import gettext as _
 from web.rendering import render
@@ -190,6 +191,7 @@ async def page_context(
         "notice": notice,
         "max_message": MAX_MESSAGE,
         "max_short": MAX_SHORT,
+        **await documents_view(request_id, snapshot, page_url(details.rma)),
     }
 
 

@@ -44,6 +44,7 @@ from domain.staff import QUEUE_STATES, REJECTION_REASONS
 from domain.terms import ItemReceipt
 from domain.text import N_, Text
 from web.auth import current_staff, staff_required
+from web.documents import documents_view
 from web.i18n import gettext as _
 from web.i18n import render_text
 from web.navigation import redirect_to
@@ -153,7 +154,9 @@ async def screen_context(
     request: Request[Any, Any, Any], page: RequestPage, merchant: str
 ) -> dict[str, Any]:
     claim = await claims.holder(request.app.state.redis, page.details.id)
-    return _context(request, page, merchant, claim)
+    context = _context(request, page, merchant, claim)
+    context.update(await documents_view(page.details.id, page.snapshot, context["url"]))
+    return context
 
 
 @get("/staff/requests/{rma:str}", name="staff_request", guards=GUARDS)

@@ -1,0 +1,55 @@
+"""Documents as stored: the newest version of each kind for a request, and recording a new
+one — keyed so that a job run twice, or two jobs at once, make one file."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from db.tables import Document
+
+
+async def latest_document(request_id: int, kind: str) -> dict[str, Any] | None:
+    row: dict[str, Any] | None = await (
+        Document.select()
+        .where((Document.request_id == request_id) & (Document.kind == kind))
+        .order_by(Document.number, ascending=False)
+        .first()
+    )
+    return row
+
+
+async def document_numbers(request_id: int) -> dict[str, int]:
+    """The newest version number of each kind of document the request has."""
+    rows = await Document.select(Document.kind, Document.number).where(
+        Document.request_id == request_id
+    )
+    newest: dict[str, int] = {}
+    for row in rows:
+        newest[row["kind"]] = max(newest.get(row["kind"], 0), int(row["number"]))
+    return newest
+
+
+async def record_document(*, request_id: int, kind: str, facts_sha256: str, stored_name: str,
+                          size: int, locale: str, now: datetime) -> int | None:  # fmt: skip
+    """Record the next version; None when another run recorded it first (the unique index on
+    request, kind and number refuses the second), and the caller drops its file."""
+    latest = await latest_document(request_id, kind)
+    number = (int(latest["number"]) if latest else 0) + 1
+    inserted = (
+        await Document.insert(
+            Document(
+                request_id=request_id,
+                kind=kind,
+                number=number,
+                facts_sha256=facts_sha256,
+                stored_name=stored_name,
+                size=size,
+                locale=locale,
+                created_at=now,
+            )
+        )
+        .on_conflict(action="DO NOTHING")
+        .returning(Document.id)
+    )
+    return number if inserted else None

@@ -1,0 +1,271 @@
+"""The return authorization and the refund receipt: rendered by the worker's job from what
+the request says, in Chinese with the project's own font embedded, stored once however often
+the job runs, a new version only when the facts change; WeasyPrint fetches nothing but the
+documents' own assets."""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fontTools.ttLib import TTFont
+from pypdf import PdfReader
+
+from db.files import LocalFileStore
+from db.tables import Document, OutboxRow
+from domain.lifecycle import Action
+from domain.verification import rma_of_token, verification_token
+from tests.integration import factories
+from workers.documents import render_document
+from workers.pdf import PdfPool, render_pdf
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[PdfPool]:
+    pdf = PdfPool()
+    yield pdf
+    pdf.close()
+
+
+@pytest.fixture
+def ctx(tmp_path: Path, pool: PdfPool) -> dict[str, Any]:
+    return {"files": LocalFileStore(tmp_path / "files"), "pdf": pool, "job_try": 1,
+            "secret_key": os.environ["SECRET_KEY"], "timezone": "Asia/Shanghai",
+            "site_url": "https://returns.example.com", "return_address": "上海市浦东新区 退货仓 3 号门"}  # fmt: skip
+
+
+async def _document_key(request_id: int, kind: str) -> str:
+    rows = (
+        await OutboxRow.select(OutboxRow.key)
+        .where((OutboxRow.job == "render_document") & OutboxRow.key.like(f"document:%:{kind}:%"))
+        .order_by(OutboxRow.id, ascending=False)
+    )
+    assert rows, "the decision left a document job in the outbox"
+    return str(rows[0]["key"])
+
+
+async def _pdf(ctx: dict[str, Any], request_id: int, kind: str) -> PdfReader:
+    row = await Document.select().where((Document.request_id == request_id) & (Document.kind == kind)).order_by(Document.number, ascending=False).first()  # fmt: skip
+    return PdfReader(io.BytesIO(await ctx["files"].read(row["stored_name"])))
+
+
+def _fonts(reader: PdfReader) -> set[str]:
+    """The family names of the font programs embedded in the PDF (as their own name tables
+    say, whatever the PDF calls them)."""
+    names = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            for descendant in font.get_object().get("/DescendantFonts", []):
+                descriptor = descendant.get_object()["/FontDescriptor"].get_object()
+                if "/FontFile2" in descriptor:
+                    program = TTFont(io.BytesIO(descriptor["/FontFile2"].get_object().get_data()))
+                    names.add(str(program["name"].getDebugName(1)))
+    return names
+
+
+async def test_an_approval_makes_a_chinese_authorization_once(
+    ctx: dict[str, Any], now: datetime
+) -> None:
+    merchant = await factories.merchant(name="杭州小笼包")
+    request_id, rma = await factories.submitted(merchant, now, serials=("P8A0000AU01",))
+    await factories.staff_decides(request_id, Action.APPROVE, now)
+    key = await _document_key(request_id, "authorization")
+    assert await render_document(ctx, key) == "rendered version 1"
+    assert await render_document(ctx, key) == "done before"  # the same job again: nothing new
+    reader = await _pdf(ctx, request_id, "authorization")
+    text = reader.pages[0].extract_text()
+    for words in (
+        "退货授权书",
+        rma,
+        "杭州小笼包",
+        "P8A0000AU01",
+        "上海市浦东新区",
+        "寄回期限",
+        "包装",
+    ):
+        assert words in text, words
+    assert _fonts(reader) == {"WenQuanYi Micro Hei"}  # the project's own font, embedded
+    assert await Document.count() == 1
+
+
+async def test_the_same_facts_again_make_no_new_version_and_changed_ones_do(
+    ctx: dict[str, Any], now: datetime
+) -> None:
+    merchant = await factories.merchant()
+    request_id, _ = await factories.submitted(merchant, now)
+    await factories.staff_decides(request_id, Action.APPROVE, now)
+    key = await _document_key(request_id, "authorization")
+    assert await render_document(ctx, key) == "rendered version 1"
+    await OutboxRow.insert(OutboxRow(key="document:again", job="render_document", payload={"request_id": request_id, "document": "authorization", "version": 0}, due_at=now))  # fmt: skip
+    assert await render_document(ctx, "document:again") == "unchanged: version 1"
+    ctx["return_address"] = "深圳市南山区 新退货仓"  # the warehouse moved
+    await OutboxRow.insert(OutboxRow(key="document:moved", job="render_document", payload={"request_id": request_id, "document": "authorization", "version": 0}, due_at=now))  # fmt: skip
+    assert await render_document(ctx, "document:moved") == "rendered version 2"
+    assert "深圳市南山区" in (await _pdf(ctx, request_id, "authorization")).pages[0].extract_text()
+
+
+async def test_a_refund_makes_a_receipt_with_the_account_masked(
+    ctx: dict[str, Any], now: datetime
+) -> None:
+    merchant = await factories.merchant()
+    request_id, rma = await factories.submitted(merchant, now)
+    for action, fields in ((Action.APPROVE, {}), (Action.RECEIVE, {}), (Action.INSPECT_PASS, {}),
+                           (Action.REFUND, {"payment_reference": "WX20261202-77"})):  # fmt: skip
+        role = {"RECEIVE": "inspector", "INSPECT_PASS": "inspector", "REFUND": "finance"}.get(
+            action.name, "reviewer"
+        )
+        if action is Action.INSPECT_PASS:
+            fields = {"confirmed_serials": tuple(await _serials(request_id))}
+        await factories.staff_decides(request_id, action, now, role=role, **fields)
+    key = await _document_key(request_id, "refund_receipt")
+    assert await render_document(ctx, key) == "rendered version 1"
+    text = (await _pdf(ctx, request_id, "refund_receipt")).pages[0].extract_text()
+    for words in ("退款凭证", rma, "WX20261202-77", "¥"):
+        assert words in text, words
+
+
+async def _serials(request_id: int) -> list[str]:
+    from db.tables import ReturnItem
+
+    rows = await ReturnItem.select(ReturnItem.serial_number).where(ReturnItem.request == request_id)
+    return [row["serial_number"] for row in rows if row["serial_number"]]
+
+
+HITS: list[str] = []  # every request the watching server was asked
+
+
+class _Watch(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        HITS.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"secret")
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def watched() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Watch)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    HITS.clear()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_weasyprint_fetches_nothing_but_the_documents_own_assets(watched: str) -> None:
+    hostile = f"""<html><head><link rel="stylesheet" href="{watched}/style.css">
+    <link rel="attachment" href="file:///etc/passwd"><link rel="attachment" href="{watched}/a"></head>
+    <body><img src="file:///etc/passwd"><img src="http://169.254.169.254/latest/meta-data/">
+    <img src="{watched}/pixel.png"><a rel="attachment" href="file:///etc/hostname">x</a>
+    <p>内容</p></body></html>"""
+    reader = PdfReader(io.BytesIO(render_pdf(hostile)))
+    assert HITS == []
+    assert (
+        "/Names" not in reader.trailer["/Root"]
+        or "/EmbeddedFiles" not in reader.trailer["/Root"]["/Names"]
+    )
+    assert "root:" not in reader.pages[0].extract_text()
+
+
+async def test_merchant_typed_text_is_printed_as_text(
+    ctx: dict[str, Any], now: datetime, watched: str
+) -> None:
+    name = (
+        f'<link rel=attachment href="file:///etc/passwd"><img src="{watched}/x"> file:///etc/passwd'
+    )
+    merchant = await factories.merchant(name=name)
+    request_id, _ = await factories.submitted(merchant, now)
+    await factories.staff_decides(request_id, Action.APPROVE, now)
+    assert (
+        await render_document(ctx, await _document_key(request_id, "authorization"))
+        == "rendered version 1"
+    )
+    reader = await _pdf(ctx, request_id, "authorization")
+    assert "file:///etc/passwd" in reader.pages[0].extract_text() and HITS == []
+    assert "/EmbeddedFiles" not in str(reader.trailer["/Root"].get("/Names", {}))
+
+
+def test_a_verification_token_cannot_be_forged_or_moved_to_another_request() -> None:
+    secret = "s3cret"
+    token = verification_token(secret, "RD2612-D7J7-H7X2")
+    assert rma_of_token(secret, token) == "RD2612-D7J7-H7X2"
+    assert rma_of_token("other", token) is None
+    assert rma_of_token(secret, token.replace("RD2612-D7J7-H7X2", "RD2612-NE6C-AA8N")) is None
+    assert rma_of_token(secret, token[:-2]) is None and rma_of_token(secret, "x" * 500) is None
+
+
+async def _approved_and_rendered(
+    ctx: dict[str, Any], now: datetime, **merchant: Any
+) -> tuple[int, int, str]:
+    merchant_id = await factories.merchant(**merchant)
+    request_id, rma = await factories.submitted(merchant_id, now, serials=("P8A0000VR01",))
+    await factories.staff_decides(request_id, Action.APPROVE, now)
+    assert (
+        await render_document(ctx, await _document_key(request_id, "authorization"))
+    ).startswith("rendered")
+    return merchant_id, request_id, rma
+
+
+async def test_the_qr_link_says_genuine_and_names_nothing_private(
+    client: Any, ctx: dict[str, Any], now: datetime
+) -> None:
+    client.headers["Accept-Language"] = "en"
+    _, _, rma = await _approved_and_rendered(ctx, now, phone="13812345678")
+    link = f"/v/{verification_token(os.environ['SECRET_KEY'], rma)}"
+    page = await client.get(link)
+    assert (
+        page.status_code == 200
+        and "Genuine: ReturnDesk issued this return authorization." in page.text
+    )
+    assert rma in page.text and "Terminal" in page.text and "Ship by" in page.text
+    assert "13812345678" not in page.text and "5678" not in page.text
+    assert page.headers["referrer-policy"] == "no-referrer"
+    assert "Receive this parcel" not in page.text
+    forged = await client.get(link[:-3] + "abc")
+    main = forged.text[forged.text.index("<main") : forged.text.index("</main>")]
+    assert forged.status_code == 404 and "Not genuine" in main and rma not in main
+    await factories.staff_session(client, await factories.staff("dock", "inspector"))
+    assert f'href="/staff/receive/{rma}"' in (await client.get(link)).text
+
+
+async def test_the_merchant_and_staff_download_it_and_nobody_else(
+    client: Any, ctx: dict[str, Any], now: datetime
+) -> None:
+    client.follow_redirects = False
+    client.app.state.files = ctx["files"]  # the store the job wrote to
+    merchant_id, _, rma = await _approved_and_rendered(ctx, now)
+    await factories.sign_in(client, merchant_id)
+    section = await client.get(f"/returns/{rma}/documents")
+    assert (
+        f'href="/returns/{rma}/documents/authorization"' in section.text
+        and "data-poll" not in section.text
+    )
+    pdf = await client.get(f"/returns/{rma}/documents/authorization")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["content-disposition"].startswith("attachment") and pdf.content.startswith(
+        b"%PDF"
+    )
+    assert (await client.get(f"/returns/{rma}/documents/case_file")).status_code == 404
+    client.cookies.clear()
+    await factories.sign_in(client, await factories.merchant())
+    assert (await client.get(f"/returns/{rma}/documents/authorization")).status_code == 404
+    client.cookies.clear()
+    await factories.staff_session(client, await factories.staff("wang", "reviewer"))
+    assert (await client.get(f"/staff/requests/{rma}/documents/authorization")).content.startswith(
+        b"%PDF"
+    )
+    client.cookies.clear()
+    outlet = await factories.outlet("SZ09")
+    await factories.staff_session(
+        client, await factories.staff("desk", "counter", outlet_id=outlet)
+    )
+    assert (await client.get(f"/staff/requests/{rma}/documents/authorization")).status_code == 404

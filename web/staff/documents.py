@@ -1,0 +1,51 @@
+"""Documents on the staff screen: the section (looking again while one is being prepared) and
+the PDFs, for whoever may see the request (counter staff: their outlet's)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get
+from litestar.params import FromPath
+from litestar.response import File
+
+from db.errors import NotFound
+from db.request_views import request_id_of
+from db.snapshots import load_snapshot
+from domain.guards import not_theirs
+from domain.request import ReturnSnapshot
+from domain.rma import normalise_rma
+from web.auth import current_staff, staff_required
+from web.documents import document_file, documents_view
+from web.rendering import render
+
+GUARDS = [staff_required()]
+
+
+async def _seen(request: Request[Any, Any, Any], rma: str) -> tuple[int, str, ReturnSnapshot]:
+    canonical = normalise_rma(rma[:40])
+    found = await request_id_of(canonical) if canonical else None
+    if found is None or canonical is None:
+        raise NotFound(rma)
+    snapshot = await load_snapshot(found[0])
+    if not_theirs(snapshot, current_staff(request).actor) is not None:
+        raise NotFound(rma)
+    return found[0], canonical, snapshot
+
+
+@get("/staff/requests/{rma:str}/documents", name="staff_documents", guards=GUARDS)
+async def section(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response[Any]:
+    request_id, canonical, snapshot = await _seen(request, rma)
+    view = await documents_view(request_id, snapshot, f"/staff/requests/{canonical}")
+    return render(request, "documents_section.html", headers={"Cache-Control": "no-store"}, **view)
+
+
+@get("/staff/requests/{rma:str}/documents/{kind:str}", name="staff_document", guards=GUARDS)
+async def download(
+    request: Request[Any, Any, Any], rma: FromPath[str], kind: FromPath[str]
+) -> File:
+    request_id, canonical, _snapshot = await _seen(request, rma)
+    return await document_file(request.app.state.files, request_id, kind, canonical)
+
+
+ROUTES: list[Any] = [section, download]
