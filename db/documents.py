@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from db.engine import atomic
 from db.tables import Document
 
 
@@ -32,24 +33,28 @@ async def document_numbers(request_id: int) -> dict[str, int]:
 
 async def record_document(*, request_id: int, kind: str, facts_sha256: str, stored_name: str,
                           size: int, locale: str, now: datetime) -> int | None:  # fmt: skip
-    """Record the next version; None when another run recorded it first (the unique index on
-    request, kind and number refuses the second), and the caller drops its file."""
-    latest = await latest_document(request_id, kind)
-    number = (int(latest["number"]) if latest else 0) + 1
-    inserted = (
-        await Document.insert(
-            Document(
-                request_id=request_id,
-                kind=kind,
-                number=number,
-                facts_sha256=facts_sha256,
-                stored_name=stored_name,
-                size=size,
-                locale=locale,
-                created_at=now,
+    """Record the next version; None when the newest version already says the same (another
+    run of the job got there first) or another run took this number meanwhile (the unique
+    index on request, kind and number refuses the second): the caller then drops its file."""
+    async with atomic():
+        latest = await latest_document(request_id, kind)
+        if latest is not None and latest["facts_sha256"] == facts_sha256:
+            return None
+        number = (int(latest["number"]) if latest else 0) + 1
+        inserted = (
+            await Document.insert(
+                Document(
+                    request_id=request_id,
+                    kind=kind,
+                    number=number,
+                    facts_sha256=facts_sha256,
+                    stored_name=stored_name,
+                    size=size,
+                    locale=locale,
+                    created_at=now,
+                )
             )
+            .on_conflict(action="DO NOTHING")
+            .returning(Document.id)
         )
-        .on_conflict(action="DO NOTHING")
-        .returning(Document.id)
-    )
     return number if inserted else None

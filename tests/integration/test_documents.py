@@ -269,3 +269,22 @@ async def test_the_merchant_and_staff_download_it_and_nobody_else(
         client, await factories.staff("desk", "counter", outlet_id=outlet)
     )
     assert (await client.get(f"/staff/requests/{rma}/documents/authorization")).status_code == 404
+
+
+async def test_two_runs_at_once_make_one_document_and_leave_no_stray_file(
+    ctx: dict[str, Any], now: datetime
+) -> None:
+    import asyncio
+
+    merchant = await factories.merchant()
+    request_id, _ = await factories.submitted(merchant, now)
+    await factories.staff_decides(request_id, Action.APPROVE, now)
+    for key in ("document:twin-a", "document:twin-b"):
+        await OutboxRow.insert(OutboxRow(key=key, job="render_document", due_at=now,
+                                         payload={"request_id": request_id, "document": "authorization"}))  # fmt: skip
+    results = await asyncio.gather(
+        *(render_document(ctx, k) for k in ("document:twin-a", "document:twin-b"))
+    )
+    assert sorted(results) == ["recorded meanwhile by another run", "rendered version 1"]
+    assert await Document.count() == 1
+    assert len(list((ctx["files"].directory).glob("*.pdf"))) == 1

@@ -129,3 +129,39 @@ async def test_a_worker_killed_mid_batch_leaves_every_sms_sent_exactly_once(
     finally:
         stop(second)
     assert counts == dict.fromkeys(keys, 1), log.read_text()[-3000:]
+
+
+async def test_a_worker_killed_mid_pdf_leaves_each_authorization_made_once(
+    redis: EmbeddedRedis, tmp_path: Path, now: datetime
+) -> None:
+    from db.tables import Document
+    from domain.lifecycle import Action
+
+    merchant_id = await factories.merchant()
+    requests = []
+    for _ in range(6):
+        request_id, _rma = await factories.submitted(merchant_id, now)
+        await factories.staff_decides(request_id, Action.APPROVE, now)
+        requests.append(request_id)
+    log = tmp_path / "worker.log"
+    first = start_worker(redis, log)
+    try:
+        deadline = time.monotonic() + 60
+        while await Document.count() < 1 and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        first.send_signal(signal.SIGKILL)  # mid-batch: the next PDFs are rendering
+        first.wait()
+    finally:
+        stop(first)
+    assert await Document.count() < len(requests), "every PDF was made before the kill"
+    second = start_worker(redis, log)
+    try:
+        deadline = time.monotonic() + 90
+        while await Document.count() < len(requests) and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.25)
+        await asyncio.sleep(1)  # time for a second copy to appear, were one to be made
+    finally:
+        stop(second)
+    rows = await Document.select(Document.request_id, Document.number)
+    assert sorted(row["request_id"] for row in rows) == sorted(requests), log.read_text()[-3000:]
+    assert {row["number"] for row in rows} == {1}
