@@ -51,6 +51,10 @@ NOTICE_TEXTS: Mapping[str, str] = MappingProxyType(
         ),
         "refund": N_("The refund for return request %(rma)s has been paid."),
         "close": N_("Return request %(rma)s is closed."),
+        # not a transition: the clock's reminder, three days before ship-by (DESIGN §6)
+        "expiring_soon": N_(
+            "Return request %(rma)s expires at %(ship_by)s unless the goods are shipped by then. Please pack and ship them."
+        ),
         "side_case_resolved": N_(
             "Customer service has answered the case you opened on return request %(rma)s. Open it to read the answer."
         ),

@@ -21,6 +21,7 @@ STAFF_NOTICE_TEXTS: Mapping[str, str] = MappingProxyType(
         "appeal": N_("%(rma)s was appealed: the appeal waits for a supervisor."),
         "fee_dispute": N_("The merchant disputes who pays the shipping on %(rma)s."),
         "logistics": N_("The merchant reports a shipping problem on %(rma)s."),
+        "review_late": N_("%(rma)s missed its review deadline."),
         "outbox_dead": N_(
             "Work gave up after its last try: %(dead)s waiting under Work that did not go out."
         ),

@@ -21,6 +21,7 @@ from workers.gateways import DevOutboxGateway
 from workers.notify import send_notification, send_sign_in_code
 from workers.pdf import PdfPool
 from workers.relay import relay_forever
+from workers.schedule import CRON_JOBS
 
 log = logging.getLogger("returndesk.worker")
 
@@ -71,6 +72,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 class WorkerSettings:
     functions: ClassVar[list[Any]] = FUNCTIONS
+    cron_jobs: ClassVar[list[Any]] = CRON_JOBS
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = redis_settings(redis_url_from_env())
