@@ -85,6 +85,11 @@ class Settings:
     handover_lease_seconds: int = 300
     # the address merchants and couriers reach ReturnDesk at: the authorization's QR links here
     site_url: str = "http://127.0.0.1:8000"
+    # outside services; empty: messages stay in the development outbox
+    smtp_url: str = ""  # smtp://user:password@host:587 or smtps://…:465
+    mail_from: str = "ReturnDesk <noreply@returndesk.invalid>"
+    sms_gateway_url: str = ""
+    sms_gateway_key: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -108,6 +113,10 @@ class Settings:
             job_lease_seconds=_whole_number("JOB_LEASE_SECONDS", 120),
             handover_lease_seconds=_whole_number("HANDOVER_LEASE_SECONDS", 300),
             site_url=(os.environ.get("SITE_URL", "") or f"http://127.0.0.1:{port}").rstrip("/"),
+            smtp_url=os.environ.get("SMTP_URL", ""),
+            mail_from=os.environ.get("MAIL_FROM", "") or cls.mail_from,
+            sms_gateway_url=os.environ.get("SMS_GATEWAY_URL", ""),
+            sms_gateway_key=os.environ.get("SMS_GATEWAY_KEY", ""),
         )
 
     def effective_redis_url(self) -> str:

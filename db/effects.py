@@ -9,7 +9,7 @@ from typing import Any
 
 from db.outbox import add_to_outbox
 from db.snapshots import RequestRows
-from db.tables import Notification, OrderItem, SerialClaim
+from db.tables import Merchant, Notification, OrderItem, SerialClaim
 from domain.lifecycle import Decision, Effect, EffectKind, ReturnSnapshot
 from domain.money import Money
 from domain.notices import notice_fields
@@ -58,6 +58,11 @@ async def write_effects(done: Decided) -> None:
         await _WRITERS[effect.kind](done, effect)
 
 
+async def _has_email(merchant_id: int) -> bool:
+    row = await Merchant.select(Merchant.email).where(Merchant.id == merchant_id).first()
+    return bool(row and row["email"])
+
+
 async def _notify(done: Decided, effect: Effect) -> None:
     """The in-app notice is a row now; SMS and e-mail go through the outbox to a worker."""
     params = notice_params(effect.name, done.after, done.rma)
@@ -70,7 +75,10 @@ async def _notify(done: Decided, effect: Effect) -> None:
             created_at=done.now,
         )
     )
-    for channel in effect.channels:
+    channels = list(effect.channels)
+    if "sms" in channels and await _has_email(done.after.merchant_id):
+        channels.append("email")  # DESIGN §6: e-mail too, where an address is on file
+    for channel in channels:
         if channel == "in_app":
             continue
         await add_to_outbox(

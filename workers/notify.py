@@ -10,7 +10,7 @@ from typing import Any
 from db.crypto import open_code
 from db.deliveries import recipient_for_event
 from db.outbox import payload_of, replace_payload
-from workers.gateways import Gateway, Outgoing, deliver
+from workers.gateways import ByChannel, Gateway, Outgoing, deliver
 from workers.messages import masked_sign_in_code_text, notice_text, sign_in_code_text
 from workers.runner import run_once
 
@@ -18,7 +18,7 @@ log = logging.getLogger("returndesk.notify")
 
 
 async def send_notification(ctx: dict[str, Any], key: str) -> str:
-    gateway: Gateway = ctx["gateway"]
+    gateway: Gateway | ByChannel = ctx["gateway"]
 
     async def work() -> str:
         payload = await payload_of(key)
@@ -31,15 +31,19 @@ async def send_notification(ctx: dict[str, Any], key: str) -> str:
         address = recipient.phone if channel == "sms" else recipient.email
         if not address:
             return "no address on file"
-        body = notice_text(payload["kind"], recipient.locale, payload.get("params") or {})
-        return await deliver(gateway, Outgoing(key, channel, address, body, body))
+        params = payload.get("params") or {}
+        body = notice_text(payload["kind"], recipient.locale, params)
+        if channel == "email":  # a mail says where to look
+            body = f"{body}\n\n{ctx.get('site_url', '')}/returns/{params.get('rma', '')}\n"
+        subject = f"ReturnDesk {params.get('rma', '')}".strip()
+        return await deliver(gateway, Outgoing(key, channel, address, body, body, subject))
 
     return await run_once(ctx, key, "send_notification", work)
 
 
 async def send_sign_in_code(ctx: dict[str, Any], key: str) -> str:
     """The code travels sealed; once sent (or too old to use) the row no longer holds it."""
-    gateway: Gateway = ctx["gateway"]
+    gateway: Gateway | ByChannel = ctx["gateway"]
 
     async def work() -> str:
         payload = await payload_of(key) or {}

@@ -17,7 +17,7 @@ from db.engine import bind_database, close_database, open_database
 from db.files import LocalFileStore
 from settings import Settings, redis_url_from_env
 from workers.documents import render_document
-from workers.gateways import DevOutboxGateway
+from workers.gateways import ByChannel, DevOutboxGateway, Gateway, HttpSmsGateway, SmtpGateway
 from workers.notify import send_notification, send_sign_in_code
 from workers.pdf import PdfPool
 from workers.relay import relay_forever
@@ -40,17 +40,28 @@ def redis_settings(url: str) -> RedisSettings:
     return settings
 
 
+def gateways_for(settings: Settings) -> Gateway | ByChannel:
+    """The providers the settings name; the development outbox for any not configured (said
+    loudly outside development, rather than pretend messages leave)."""
+    dev = DevOutboxGateway(show_codes=settings.debug)
+    sms: Gateway = dev
+    email: Gateway = dev
+    if settings.sms_gateway_url:
+        sms = HttpSmsGateway(settings.sms_gateway_url, settings.sms_gateway_key)
+    if settings.smtp_url:
+        email = SmtpGateway(settings.smtp_url, settings.mail_from)
+    if not settings.debug and dev in (sms, email):
+        log.warning("no SMS or no e-mail provider is configured: those stay in the dev outbox")
+    return dev if sms is dev and email is dev else ByChannel(sms, email)
+
+
 async def startup(ctx: dict[str, Any]) -> None:
     settings = Settings.from_env()
     bind_database(settings.database_url, settings.database_pool_size)
     await open_database()
-    # The development outbox is the only gateway so far: SMTP and the HTTP SMS provider come
-    # with the notification workers. Say so loudly rather than pretend messages leave.
-    if not settings.debug:
-        log.warning("no SMS/e-mail provider is configured: messages stay in the dev outbox")
     ctx["secret_key"] = settings.secret_key
     ctx["job_lease"] = timedelta(seconds=settings.job_lease_seconds)
-    ctx.setdefault("gateway", DevOutboxGateway(show_codes=settings.debug))
+    ctx.setdefault("gateway", gateways_for(settings))
     ctx.setdefault("files", LocalFileStore(settings.files_dir))
     ctx.setdefault("pdf", PdfPool())
     ctx.update(timezone=settings.timezone, site_url=settings.site_url,
