@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from db.engine import atomic
-from db.tables import Document
+from db.outbox import add_to_outbox
+from db.tables import Document, EvidenceFile, OutboxRow
 
 
 async def latest_document(request_id: int, kind: str) -> dict[str, Any] | None:
@@ -58,3 +59,44 @@ async def record_document(*, request_id: int, kind: str, facts_sha256: str, stor
             .returning(Document.id)
         )
     return number if inserted else None
+
+
+async def case_file_sources(request_id: int) -> list[dict[str, Any]]:
+    """Every file of the request a merchant may see (staff-only notes' files are not theirs to
+    give), oldest first, with where it is stored."""
+    rows: list[dict[str, Any]] = await (
+        EvidenceFile.select(
+            EvidenceFile.id,
+            EvidenceFile.original_name,
+            EvidenceFile.stored_name,
+            EvidenceFile.content_type,
+            EvidenceFile.size,
+            EvidenceFile.uploaded_by,
+            EvidenceFile.created_at,
+            EvidenceFile.message.internal,
+        )
+        .where(EvidenceFile.request == request_id)
+        .order_by(EvidenceFile.id)
+    )
+    return [row for row in rows if not row["message.internal"]]
+
+
+async def request_case_file(request_id: int, rma: str, now: datetime) -> None:
+    """Ask a worker for a fresh case file; asking again within the same minute is the same
+    request (the outbox key), so a stream of clicks makes one."""
+    await add_to_outbox(
+        key=f"document:{rma}:case_file:{now:%Y%m%d%H%M}",
+        job="render_document",
+        payload={"request_id": request_id, "document": "case_file"},
+        due_at=now,
+    )
+
+
+async def case_file_pending(rma: str) -> bool:
+    """Whether a case file asked for is still being made."""
+    pending: bool = await OutboxRow.exists().where(
+        OutboxRow.key.like(f"document:{rma}:case_file:%")
+        & OutboxRow.done_at.is_null()
+        & OutboxRow.dead_at.is_null()
+    )
+    return pending

@@ -14,9 +14,12 @@ DOCUMENT_LABELS: Mapping[str, str] = MappingProxyType(
     {
         "authorization": N_("Return authorization (PDF, to print)"),
         "refund_receipt": N_("Refund receipt (PDF)"),
+        "case_file": N_("Case file (ZIP: the record as a PDF, every file, their SHA-256)"),
     }
 )
 _VOID = frozenset({State.CANCELLED, State.EXPIRED})
+# a case file exists only when someone asks for one: the merchant, or a supervisor
+ON_REQUEST = frozenset({"case_file"})
 
 
 def documents_due(snapshot: ReturnSnapshot) -> tuple[str, ...]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from litestar.response import File
 
-from db.documents import document_numbers, latest_document
+from db.documents import case_file_pending, document_numbers, latest_document
 from db.errors import NotFound
 from domain.documents import DOCUMENT_LABELS, documents_due
 from domain.request import ReturnSnapshot
@@ -16,14 +16,19 @@ from web.files import FILE_POLICY
 from web.i18n import gettext as _
 
 
-async def documents_view(request_id: int, snapshot: ReturnSnapshot, url: str) -> dict[str, Any]:
-    """What the documents section shows: each due (or made) document and whether any is still
-    being prepared (then the section looks again on its own)."""
+async def documents_view(request_id: int, snapshot: ReturnSnapshot, url: str, *, rma: str,
+                         may_ask_case_file: bool) -> dict[str, Any]:  # fmt: skip
+    """What the documents section shows: each due (or made, or asked for) document, whether
+    any is still being prepared (then the section looks again on its own), and the case file
+    button for those who may ask for one."""
     made = await document_numbers(request_id)
-    kinds = [k for k in DOCUMENT_LABELS if k in made or k in documents_due(snapshot)]
-    shown = [_shown(kind, made.get(kind, 0), url) for kind in kinds]
+    asked = {"case_file"} if await case_file_pending(rma) else set()
+    due = set(documents_due(snapshot)) | asked
+    kinds = [k for k in DOCUMENT_LABELS if k in made or k in due]
+    shown = [_shown(kind, 0 if kind in asked else made.get(kind, 0), url) for kind in kinds]
     preparing = any(not document["number"] for document in shown)
-    return {"documents": shown, "preparing": preparing, "documents_url": f"{url}/documents"}
+    return {"documents": shown, "preparing": preparing, "documents_url": f"{url}/documents",
+            "case_file_url": f"{url}/case-file" if may_ask_case_file else ""}  # fmt: skip
 
 
 def _shown(kind: str, number: int, url: str) -> dict[str, Any]:
@@ -39,10 +44,11 @@ async def document_file(store: Any, request_id: int, kind: str, rma: str) -> Fil
     path = store.local_path(row["stored_name"]) if row else None
     if row is None or path is None:
         raise NotFound(kind)
+    zipped = kind == "case_file"
     return File(
         path=path,
-        filename=f"{rma}-{kind}-v{row['number']}.pdf",
-        media_type="application/pdf",
+        filename=f"{rma}-{kind}-v{row['number']}.{'zip' if zipped else 'pdf'}",
+        media_type="application/zip" if zipped else "application/pdf",
         content_disposition_type="attachment",
         headers={
             "X-Content-Type-Options": "nosniff",

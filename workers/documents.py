@@ -19,6 +19,7 @@ from db.request_views import RequestPage, refund_account, request_page
 from domain.labels import FEE_PAYER_LABELS, REASON_LABELS, REFUND_METHOD_LABELS, RESOLUTION_LABELS
 from domain.terms import Action
 from domain.verification import verification_token
+from workers.case_file import case_file_facts, case_file_zip
 from workers.pdf import PdfPool, code128_data_uri, html_of, qr_data_uri
 from workers.runner import run_once
 
@@ -103,6 +104,7 @@ def _visual(kind: str, facts: Facts) -> Facts:
 FACTS: dict[str, Callable[[dict[str, Any], RequestPage, str, str], Awaitable[Facts]]] = {
     "authorization": authorization_facts,
     "refund_receipt": refund_receipt_facts,
+    "case_file": case_file_facts,
 }
 
 
@@ -130,10 +132,12 @@ async def render_document(ctx: dict[str, Any], key: str) -> str:
         context = {**facts, **_visual(kind, facts), "_": _words(locale), "number": number,
                    "lang": "zh-CN" if locale == "zh_CN" else "en",
                    "generated_at": texts.format_full(now, locale, ctx["timezone"])}  # fmt: skip
-        pdf = await pool.render(html_of(f"{kind}.html", context))
-        name = await store.save(pdf, ".pdf")
+        content = pdf = await pool.render(html_of(f"{kind}.html", context))
+        if kind == "case_file":  # the PDF travels with the files it lists
+            content = await case_file_zip(store, facts, pdf, context["generated_at"])
+        name = await store.save(content, ".zip" if kind == "case_file" else ".pdf")
         recorded = await record_document(request_id=request_id, kind=kind, facts_sha256=digest,
-                                         stored_name=name, size=len(pdf), locale=locale, now=now)  # fmt: skip
+                                         stored_name=name, size=len(content), locale=locale, now=now)  # fmt: skip
         if recorded is None:
             await store.delete([name])
             return "recorded meanwhile by another run"

@@ -288,3 +288,77 @@ async def test_two_runs_at_once_make_one_document_and_leave_no_stray_file(
     assert sorted(results) == ["recorded meanwhile by another run", "rendered version 1"]
     assert await Document.count() == 1
     assert len(list((ctx["files"].directory).glob("*.pdf"))) == 1
+
+
+async def test_a_case_file_holds_the_record_and_every_file_with_hashes_that_check(
+    client: Any, ctx: dict[str, Any], now: datetime
+) -> None:
+    import hashlib
+    import zipfile
+
+    from db.evidence import stage
+    from db.staging import attach_staged
+    from web.images import prepare_upload
+
+    client.follow_redirects = False
+    client.headers["Accept-Language"] = "en"
+    client.app.state.files = ctx["files"]
+    merchant_id = await factories.merchant(name="成都火锅店")
+    request_id, rma = await factories.submitted(
+        merchant_id, now, evidence=0, reason="change_of_mind"
+    )
+    photo = await prepare_upload("screen.png", _png())
+    assert not isinstance(photo, str) and hasattr(photo, "content")
+    staged = await stage(ctx["files"], request_id, f"merchant:{merchant_id}", photo)
+    await attach_staged([staged], request_id)
+    await factories.staff_decides(
+        request_id, Action.REJECT, now, reason_code="evidence_unclear", message="照片模糊"
+    )
+    await factories.sign_in(client, merchant_id)
+    token = await factories.csrf_token(client, f"/returns/{rma}")
+    asked = await client.post(f"/returns/{rma}/case-file", data={"_csrf_token": token})
+    assert asked.status_code == 303
+    assert "being prepared" in (await client.get(f"/returns/{rma}/documents")).text
+    key = await _document_key(request_id, "case_file")
+    assert await render_document(ctx, key) == "rendered version 1"
+    answer = await client.get(f"/returns/{rma}/documents/case_file")
+    assert answer.headers["content-type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(answer.content))
+    manifest = archive.read("manifest.sha256").decode().splitlines()
+    assert len(manifest) == 2  # the PDF and the one photo
+    for line in manifest:
+        digest, name = line.split("  ", 1)
+        assert hashlib.sha256(archive.read(name)).hexdigest() == digest, name
+    text = "".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(archive.read("case-file.pdf"))).pages
+    )
+    for words in ("证据包", rma, "成都火锅店", "照片模糊", manifest[1].split("  ")[0][:32]):
+        assert words in text.replace("\n", ""), words
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 150, 90)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+async def test_only_supervisors_among_staff_ask_for_or_open_a_case_file(
+    client: Any, ctx: dict[str, Any], now: datetime
+) -> None:
+    client.follow_redirects = False
+    _, rma = await factories.submitted(await factories.merchant(), now)
+    await factories.staff_session(client, await factories.staff("wang", "reviewer"))
+    token = await factories.csrf_token(client, "/staff/queue")
+    assert (
+        await client.post(f"/staff/requests/{rma}/case-file", data={"_csrf_token": token})
+    ).status_code == 403
+    assert (await client.get(f"/staff/requests/{rma}/documents/case_file")).status_code == 404
+    client.cookies.clear()
+    await factories.staff_session(client, await factories.staff("zhao", "supervisor"))
+    token = await factories.csrf_token(client, "/staff/queue")
+    assert (
+        await client.post(f"/staff/requests/{rma}/case-file", data={"_csrf_token": token})
+    ).status_code == 303
+    assert await OutboxRow.count().where(OutboxRow.key.like(f"document:{rma}:case_file:%")) == 1

@@ -42,6 +42,7 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/staff/files/{evidence_id:str}/{kind:str}"): ALL,
     ("GET", "/staff/requests/{rma:str}/documents"): ALL,
     ("GET", "/staff/requests/{rma:str}/documents/{kind:str}"): ALL,
+    ("POST", "/staff/requests/{rma:str}/case-file"): SUPERVISOR,
     ("POST", "/staff/requests/{rma:str}/account"): frozenset({"finance"}),
     ("GET", "/staff/cases"): frozenset({"reviewer", "inspector", "supervisor"}),
     ("GET", "/staff/receive"): frozenset({"inspector"}),

@@ -3,12 +3,14 @@ being prepared) and the PDFs, for their own requests only — anyone else's is t
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from litestar import Request, Response, get
+from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import File
 
+from db.documents import request_case_file
 from db.errors import NotFound
 from db.request_views import merchant_request_id
 from db.snapshots import load_snapshot
@@ -16,6 +18,7 @@ from domain.rma import normalise_rma
 from web.auth import current_merchant, merchant_required
 from web.documents import document_file, documents_view
 from web.merchant.request_view import page_url
+from web.navigation import redirect_to
 from web.rendering import render
 
 
@@ -32,7 +35,9 @@ async def _own(request: Request[Any, Any, Any], rma: str) -> tuple[int, str]:
 @get("/returns/{rma:str}/documents", name="request_documents", guards=[merchant_required])
 async def section(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response[Any]:
     request_id, canonical = await _own(request, rma)
-    view = await documents_view(request_id, await load_snapshot(request_id), page_url(canonical))
+    snapshot = await load_snapshot(request_id)
+    view = await documents_view(request_id, snapshot, page_url(canonical), rma=canonical,
+                                may_ask_case_file=True)  # fmt: skip
     return render(request, "documents_section.html", headers={"Cache-Control": "no-store"}, **view)
 
 
@@ -44,4 +49,12 @@ async def download(
     return await document_file(request.app.state.files, request_id, kind, canonical)
 
 
-ROUTES: list[Any] = [section, download]
+@post("/returns/{rma:str}/case-file", name="request_case_file", guards=[merchant_required])
+async def ask_case_file(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response[Any]:
+    """A fresh case file, made by a worker; the documents section shows it being prepared."""
+    request_id, canonical = await _own(request, rma)
+    await request_case_file(request_id, canonical, datetime.now(UTC))
+    return redirect_to(request, page_url(canonical) + "#documents")
+
+
+ROUTES: list[Any] = [section, download, ask_case_file]

@@ -191,7 +191,9 @@ async def page_context(
         "notice": notice,
         "max_message": MAX_MESSAGE,
         "max_short": MAX_SHORT,
-        **await documents_view(request_id, snapshot, page_url(details.rma)),
+        **await documents_view(
+            request_id, snapshot, page_url(details.rma), rma=details.rma, may_ask_case_file=True
+        ),
     }
 
 

@@ -155,7 +155,10 @@ async def screen_context(
 ) -> dict[str, Any]:
     claim = await claims.holder(request.app.state.redis, page.details.id)
     context = _context(request, page, merchant, claim)
-    context.update(await documents_view(page.details.id, page.snapshot, context["url"]))
+    staff = current_staff(request)
+    context.update(await documents_view(page.details.id, page.snapshot, context["url"],
+                                        rma=page.details.rma,
+                                        may_ask_case_file=staff.role is Role.SUPERVISOR))  # fmt: skip
     return context
 
 
