@@ -90,6 +90,11 @@ class Settings:
     mail_from: str = "ReturnDesk <noreply@returndesk.invalid>"
     sms_gateway_url: str = ""
     sms_gateway_key: str = ""
+    # files on an S3-compatible store instead of FILES_DIR (several machines); credentials the
+    # usual AWS way (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, a profile or a role)
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""  # empty: AWS itself
+    s3_region: str = "us-east-1"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -117,6 +122,9 @@ class Settings:
             mail_from=os.environ.get("MAIL_FROM", "") or cls.mail_from,
             sms_gateway_url=os.environ.get("SMS_GATEWAY_URL", ""),
             sms_gateway_key=os.environ.get("SMS_GATEWAY_KEY", ""),
+            s3_bucket=os.environ.get("S3_BUCKET", ""),
+            s3_endpoint_url=os.environ.get("S3_ENDPOINT_URL", ""),
+            s3_region=os.environ.get("S3_REGION", "") or "us-east-1",
         )
 
     def effective_redis_url(self) -> str:

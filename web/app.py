@@ -18,7 +18,7 @@ from litestar.types import Receive, Scope, Send
 from redis.asyncio import Redis
 
 from db.engine import bind_database, close_database, open_database
-from db.files import LocalFileStore
+from db.s3_files import file_store_for
 from settings import PROJECT_ROOT, Settings
 from web import i18n, merchant, public, staff, verify
 from web.auth import SignInRequired, sign_in_required_handler
@@ -100,7 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=None,
     )
     app.state.settings = settings
-    app.state.files = LocalFileStore(settings.files_dir)
+    app.state.files = file_store_for(settings)
     app.state.jinja = build_environment(reload=settings.debug)
     app.state.page_cache = PageCache()
     i18n.set_display_timezone(settings.timezone)

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar.response import File
+from litestar import Response
 
 from db.documents import case_file_pending, document_numbers, latest_document
 from db.errors import NotFound
 from domain.documents import DOCUMENT_LABELS, documents_due
 from domain.request import ReturnSnapshot
-from web.files import FILE_POLICY
+from web.files import stored_file
 from web.i18n import gettext as _
 
 
@@ -36,23 +36,19 @@ def _shown(kind: str, number: int, url: str) -> dict[str, Any]:
     return {"kind": kind, "label": label, "number": number, "url": f"{url}/documents/{kind}"}
 
 
-async def document_file(store: Any, request_id: int, kind: str, rma: str) -> File:
+async def document_file(store: Any, request_id: int, kind: str, rma: str) -> Response[Any]:
     """The newest version of this kind of document; NotFound while there is none."""
     if kind not in DOCUMENT_LABELS:
         raise NotFound(kind)
     row = await latest_document(request_id, kind)
-    path = store.local_path(row["stored_name"]) if row else None
-    if row is None or path is None:
+    if row is None:
         raise NotFound(kind)
     zipped = kind == "case_file"
-    return File(
-        path=path,
+    return await stored_file(
+        store,
+        row["stored_name"],
         filename=f"{rma}-{kind}-v{row['number']}.{'zip' if zipped else 'pdf'}",
         media_type="application/zip" if zipped else "application/pdf",
-        content_disposition_type="attachment",
-        headers={
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-cache",
-            "Content-Security-Policy": FILE_POLICY,
-        },
+        attachment=True,
+        cache="private, no-cache",
     )

@@ -14,7 +14,7 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError, TimeoutError
 
 from db.engine import bind_database, close_database, open_database
-from db.files import LocalFileStore
+from db.s3_files import file_store_for
 from settings import Settings, redis_url_from_env
 from workers.documents import render_document
 from workers.gateways import ByChannel, DevOutboxGateway, Gateway, HttpSmsGateway, SmtpGateway
@@ -62,7 +62,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["secret_key"] = settings.secret_key
     ctx["job_lease"] = timedelta(seconds=settings.job_lease_seconds)
     ctx.setdefault("gateway", gateways_for(settings))
-    ctx.setdefault("files", LocalFileStore(settings.files_dir))
+    ctx.setdefault("files", file_store_for(settings))
     ctx.setdefault("pdf", PdfPool())
     ctx.update(timezone=settings.timezone, site_url=settings.site_url,
                return_address=settings.return_address)  # fmt: skip

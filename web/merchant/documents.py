@@ -8,7 +8,6 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
-from litestar.response import File
 
 from db.documents import request_case_file
 from db.errors import NotFound
@@ -44,7 +43,7 @@ async def section(request: Request[Any, Any, Any], rma: FromPath[str]) -> Respon
 @get("/returns/{rma:str}/documents/{kind:str}", name="request_document", guards=[merchant_required])
 async def download(
     request: Request[Any, Any, Any], rma: FromPath[str], kind: FromPath[str]
-) -> File:
+) -> Response[Any]:
     request_id, canonical = await _own(request, rma)
     return await document_file(request.app.state.files, request_id, kind, canonical)
 

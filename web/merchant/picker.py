@@ -57,7 +57,7 @@ async def staged_thumb(
     row = await staged_file(row_id(file_id), request_id, actor.id)
     if row is None:
         raise NotFound(file_id)
-    return file_response(request.app.state.files, row, "thumb")
+    return await file_response(request.app.state.files, row, "thumb")
 
 
 @post("/returns/{rma:str}/staged/{file_id:str}/remove", name="picker_remove", guards=GUARDS)

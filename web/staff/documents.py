@@ -8,7 +8,6 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
-from litestar.response import File
 
 from db.documents import request_case_file
 from db.errors import NotFound
@@ -48,7 +47,7 @@ async def section(request: Request[Any, Any, Any], rma: FromPath[str]) -> Respon
 @get("/staff/requests/{rma:str}/documents/{kind:str}", name="staff_document", guards=GUARDS)
 async def download(
     request: Request[Any, Any, Any], rma: FromPath[str], kind: FromPath[str]
-) -> File:
+) -> Response[Any]:
     request_id, canonical, _snapshot = await _seen(request, rma)
     if kind == "case_file" and current_staff(request).role is not Role.SUPERVISOR:
         raise NotFound(kind)  # the whole record goes to the merchant and supervisors alone

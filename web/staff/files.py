@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, get
+from litestar import Request, Response, get
 from litestar.params import FromPath
-from litestar.response import File
 
 from db.errors import NotFound
 from db.evidence import evidence_with_request
@@ -20,7 +19,7 @@ from web.params import row_id
 @get("/staff/files/{evidence_id:str}/{kind:str}", guards=[staff_required()], name="staff_file")
 async def staff_file(
     request: Request[Any, Any, Any], evidence_id: FromPath[str], kind: FromPath[str]
-) -> File:
+) -> Response[Any]:
     if kind not in ("original", "thumb"):
         raise NotFound(kind)
     row = await evidence_with_request(row_id(evidence_id))
@@ -29,7 +28,7 @@ async def staff_file(
     snapshot = await load_snapshot(int(row["request"]))
     if not_theirs(snapshot, current_staff(request).actor) is not None:
         raise NotFound(evidence_id)
-    return file_response(request.app.state.files, row, kind)
+    return await file_response(request.app.state.files, row, kind)
 
 
 ROUTES: list[Any] = [staff_file]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, get
+from litestar import Request, Response, get
 from litestar.params import FromPath
-from litestar.response import File
 
 from db.errors import NotFound
 from db.evidence import evidence_for_merchant
@@ -19,14 +18,14 @@ from web.params import row_id
 @get("/files/{evidence_id:str}/{kind:str}", guards=GUARDS, name="evidence_file")
 async def evidence_file(
     request: Request[Any, Any, Any], evidence_id: FromPath[str], kind: FromPath[str]
-) -> File:
+) -> Response[Any]:
     """A stored file or its thumbnail, only for the merchant whose request it is on (else 404)."""
     if kind not in ("original", "thumb"):
         raise NotFound(kind)
     row = await evidence_for_merchant(row_id(evidence_id), current_merchant(request).id)
     if row is None:
         raise NotFound(evidence_id)
-    return file_response(request.app.state.files, row, kind)
+    return await file_response(request.app.state.files, row, kind)
 
 
 ROUTES: list[Any] = [evidence_file]
