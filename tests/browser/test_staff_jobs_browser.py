@@ -5,9 +5,11 @@ is decided by the supervisor who did not take the decision appealed."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -15,6 +17,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from db.tables import ReturnRequest
 from domain.lifecycle import Action
+from domain.verification import verification_token
 from tests.browser import flows
 from tests.browser.conftest import axe_violations
 from tests.integration import factories
@@ -107,6 +110,17 @@ async def test_a_request_goes_from_submitted_to_refunded_in_the_browser(
     merchant = await browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
     shop = await merchant.new_page()
     await flows.sign_in(shop, live_server, PHONE, f"/returns/{rma}")
+    # the worker renders the authorization within seconds; the page shows it without a reload
+    authorization = shop.locator("#documents").get_by_role("link", name="退货授权书（PDF，可打印）")
+    await expect(authorization).to_be_visible(timeout=20_000)
+    async with shop.expect_download() as downloading:
+        await authorization.click()
+    pdf = Path(await (await downloading.value).path()).read_bytes()
+    assert pdf.startswith(b"%PDF")
+    # the QR's link, opened on a phone: genuine, and nothing private
+    await shop.goto(live_server + f"/v/{verification_token(os.environ['SECRET_KEY'], rma)}")
+    await expect(shop.get_by_text("真实：此退货授权书由 ReturnDesk 签发。")).to_be_visible()
+    await shop.goto(live_server + f"/returns/{rma}")
     await shop.locator("#ship").get_by_label("快递公司").fill("顺丰速运")
     await shop.locator("#ship").get_by_label("快递单号").fill("SF1234567890")
     await shop.locator("#ship button[type=submit]").click()

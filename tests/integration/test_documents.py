@@ -362,3 +362,18 @@ async def test_only_supervisors_among_staff_ask_for_or_open_a_case_file(
         await client.post(f"/staff/requests/{rma}/case-file", data={"_csrf_token": token})
     ).status_code == 303
     assert await OutboxRow.count().where(OutboxRow.key.like(f"document:{rma}:case_file:%")) == 1
+
+
+async def test_the_documents_and_verification_pages_pass_the_nu_checker(
+    client: Any, ctx: dict[str, Any], now: datetime, tmp_path: Path
+) -> None:
+    from tests.integration.test_html_valid import nu_errors
+
+    client.app.state.files = ctx["files"]
+    merchant_id, request_id, rma = await _approved_and_rendered(ctx, now)
+    await factories.sign_in(client, merchant_id)
+    pages = {"request-with-documents": (await client.get(f"/returns/{rma}")).text,
+             "verify": (await client.get(f"/v/{verification_token(os.environ['SECRET_KEY'], rma)}")).text,
+             "verify-forged": (await client.get("/v/RD2612-AAAA-AAAA.forged")).text}  # fmt: skip
+    assert "download>" in pages["request-with-documents"]
+    assert nu_errors(pages, tmp_path) == []
