@@ -5,6 +5,7 @@ is decided by the supervisor who did not take the decision appealed."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from collections.abc import AsyncIterator
@@ -115,8 +116,8 @@ async def test_a_request_goes_from_submitted_to_refunded_in_the_browser(
     await expect(authorization).to_be_visible(timeout=20_000)
     async with shop.expect_download() as downloading:
         await authorization.click()
-    pdf = Path(await (await downloading.value).path()).read_bytes()
-    assert pdf.startswith(b"%PDF")
+    saved = await (await downloading.value).path()
+    assert (await asyncio.to_thread(Path(saved).read_bytes)).startswith(b"%PDF")
     # the QR's link, opened on a phone: genuine, and nothing private
     await shop.goto(live_server + f"/v/{verification_token(os.environ['SECRET_KEY'], rma)}")
     await expect(shop.get_by_text("真实：此退货授权书由 ReturnDesk 签发。")).to_be_visible()

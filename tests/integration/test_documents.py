@@ -370,7 +370,7 @@ async def test_the_documents_and_verification_pages_pass_the_nu_checker(
     from tests.integration.test_html_valid import nu_errors
 
     client.app.state.files = ctx["files"]
-    merchant_id, request_id, rma = await _approved_and_rendered(ctx, now)
+    merchant_id, _request_id, rma = await _approved_and_rendered(ctx, now)
     await factories.sign_in(client, merchant_id)
     pages = {"request-with-documents": (await client.get(f"/returns/{rma}")).text,
              "verify": (await client.get(f"/v/{verification_token(os.environ['SECRET_KEY'], rma)}")).text,
