@@ -20,6 +20,8 @@ dev: install
 browser-deps:
 	@test -x $(CHROMIUM) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 	@command -v java >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null)
+	@# the document tests look at PDFs as a printer and a scanner would: pdftoppm, zbarimg
+	@command -v pdftoppm >/dev/null && command -v zbarimg >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils zbar-tools >/dev/null)
 	@test -s tests/browser/vendor/axe.min.js || { dir=$$(mktemp -d) && cd $$dir && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && \
 		mkdir -p $(CURDIR)/tests/browser/vendor && tar -xzf axe-core-*.tgz -O package/axe.min.js > $(CURDIR)/tests/browser/vendor/axe.min.js; }
 	@test -s tests/browser/vendor/vnu.jar || { dir=$$(mktemp -d) && cd $$dir && npm pack --silent vnu-jar@$(VNU_VERSION) >/dev/null && \

@@ -73,6 +73,18 @@ async def _staff_at_scale() -> None:
     await close_database()
 
 
+async def _workers() -> None:
+    from db.engine import bind_database, close_database, open_database, run_migrations
+    from tests.bench_pages.workers import workers_section
+
+    # as a worker process runs: its connection pool (one connection for SQLite)
+    bind_database(os.environ["DATABASE_URL"], 10)
+    await open_database()
+    await run_migrations()
+    await workers_section()
+    await close_database()
+
+
 async def main() -> int:
     from workers.embedded_redis import EmbeddedRedis
 
@@ -96,6 +108,9 @@ async def _run() -> int:
         return 0
     if os.environ.get("BENCH_SECTIONS") == "staff":  # only the queue and dashboard at scale
         await _staff_at_scale()
+        return 0
+    if os.environ.get("BENCH_SECTIONS") == "workers":  # only PDFs and the SMS pipeline
+        await _workers()
         return 0
     import logging
 
@@ -173,6 +188,9 @@ async def _run() -> int:
             lambda i: client.get(f"/returns/{rma}/status?v=2.0", headers={"HX-Request": "true"}),
         )
         print(f"  ratio poll / healthz: {poll / health:.1f}x")
+    from tests.bench_pages.workers import workers_section
+
+    await workers_section()
     await close_database()
 
     from tests.bench_pages.server import prepare_data, real_server_section

@@ -18,6 +18,7 @@ RELAY_LOCK = "returndesk:relay"
 # Set once in Redis; missing means Redis lost its data (restarted empty, flushed) and with it
 # every job it held: the rows handed over and not done are handed over again at once.
 QUEUE_MARKER = "returndesk:queue-kept"
+RELAY_BATCH = 100  # rows per pass (db.outbox.due_rows' limit)
 
 
 async def relay_once(
@@ -42,7 +43,7 @@ async def relay_once(
 
 async def _hand_over(redis: ArqRedis, jobs: set[str], lost_after: timedelta) -> int:
     handed = 0
-    for row in await due_rows(jobs, datetime.now(UTC), lost_after=lost_after):
+    for row in await due_rows(jobs, datetime.now(UTC), lost_after=lost_after, limit=RELAY_BATCH):
         handover = await begin_handover(row, datetime.now(UTC))
         if handover is None:
             continue
@@ -61,12 +62,14 @@ async def relay_forever(
     redis: ArqRedis, jobs: set[str], lost_after: timedelta, interval: float = 0.2
 ) -> None:
     while True:
+        handed = 0
         try:
-            await relay_once(redis, jobs, lost_after)
+            handed = await relay_once(redis, jobs, lost_after)
         except (RedisError, OSError) as error:
             log.warning("queue unavailable, outbox rows wait: %s", error)
             await asyncio.sleep(2)
         except Exception:
             log.exception("outbox relay pass failed; the rows wait for the next pass")
             await asyncio.sleep(2)
-        await asyncio.sleep(interval)
+        if handed < RELAY_BATCH:  # a full batch means more wait: hand them over at once
+            await asyncio.sleep(interval)

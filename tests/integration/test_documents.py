@@ -377,3 +377,30 @@ async def test_the_documents_and_verification_pages_pass_the_nu_checker(
              "verify-forged": (await client.get("/v/RD2612-AAAA-AAAA.forged")).text}  # fmt: skip
     assert "download>" in pages["request-with-documents"]
     assert nu_errors(pages, tmp_path) == []
+
+
+async def test_the_printed_authorization_scans_to_its_rma_and_its_verification_link(
+    ctx: dict[str, Any], now: datetime, tmp_path: Path
+) -> None:
+    """As a courier's phone and a warehouse scanner meet it: the page printed at 150 dpi."""
+    import asyncio
+    import subprocess
+
+    _, request_id, rma = await _approved_and_rendered(ctx, now)
+    row = (
+        await Document.select(Document.stored_name).where(Document.request_id == request_id).first()
+    )
+    pdf = tmp_path / "authorization.pdf"
+    pdf.write_bytes(await ctx["files"].read(row["stored_name"]))
+
+    def scanned() -> str:
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "150", str(pdf), str(tmp_path / "page")], check=True
+        )
+        found = subprocess.run(["zbarimg", "-q", "--raw", str(tmp_path / "page-1.png")],
+                               capture_output=True, text=True, check=True)  # fmt: skip
+        return found.stdout
+
+    codes = set((await asyncio.to_thread(scanned)).split())
+    link = f"https://returns.example.com/v/{verification_token(os.environ['SECRET_KEY'], rma)}"
+    assert codes == {rma, link}
