@@ -55,7 +55,19 @@ def gateways_for(settings: Settings) -> Gateway | ByChannel:
     return dev if sms is dev and email is dev else ByChannel(sms, email)
 
 
+def _log_jobs() -> None:
+    """One structured line per job (workers.runner, workers.schedule) on the worker's stderr;
+    arq's own configuration covers only its own logger."""
+    logger = logging.getLogger("returndesk")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 async def startup(ctx: dict[str, Any]) -> None:
+    _log_jobs()
     settings = Settings.from_env()
     bind_database(settings.database_url, settings.database_pool_size)
     await open_database()
@@ -92,3 +104,6 @@ class WorkerSettings:
     max_tries = 20
     poll_delay = 0.1
     max_jobs = 20
+    # `arq --check workers.settings.WorkerSettings` reads the health record each worker
+    # refreshes this often (exit 0 while one is alive)
+    health_check_interval = 30
