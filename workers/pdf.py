@@ -7,6 +7,7 @@ data: URIs: a merchant-typed "file:///etc/passwd" or "http://169.254.169.254/" s
 from __future__ import annotations
 
 import asyncio
+import atexit
 import base64
 import functools
 import io
@@ -93,6 +94,10 @@ def _prepared() -> tuple[Any, Any, Any]:
     fetcher, fonts = _fetcher(), FontConfiguration()
     css = CSS(filename=str(DOCUMENTS_DIR / "documents.css"), font_config=fonts, url_fetcher=fetcher)
     return fetcher, fonts, css
+
+
+# let the font configuration clean up its temporary folder while the interpreter still can
+atexit.register(_prepared.cache_clear)
 
 
 def render_pdf(html: str) -> bytes:
