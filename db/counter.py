@@ -8,13 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from db.drafts import insert_items
 from db.engine import atomic
 from db.evidence import stage, stored_names
 from db.files import FileStore
 from db.policies import current_policy, ensure_policy
 from db.returns import Applied, apply_action
 from db.staging import attach_staged
-from db.tables import Outlet, ReturnItem, ReturnRequest
+from db.tables import Outlet, ReturnRequest
 from domain.evidence import PreparedFile
 from domain.lifecycle import Action, Actor, Command, Refusal, Resolution, State
 from domain.return_form import ChosenItem
@@ -66,17 +67,7 @@ async def _create(registration: Registration, now: datetime) -> int:
             )
         ).returning(ReturnRequest.id)
         request_id = int(inserted[0]["id"])
-        await ReturnItem.insert(
-            *[
-                ReturnItem(
-                    request=request_id,
-                    order_item=item.order_item_id,
-                    quantity=item.quantity,
-                    serial_number=item.serial_number,
-                )
-                for item in registration.items
-            ]
-        )
+        await insert_items(request_id, registration.items)
     return request_id
 
 

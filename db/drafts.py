@@ -162,7 +162,7 @@ async def create_draft(
             )
         ).returning(ReturnRequest.id)
         request_id = int(inserted[0]["id"])
-        await _insert_items(request_id, items)
+        await insert_items(request_id, items)
         if key:
             await IdempotencyRecord.update(
                 {
@@ -195,7 +195,7 @@ async def _made_with(client: str, key: str) -> int | None:
     return int(row["request"]) if row and row["request"] is not None else None
 
 
-async def _insert_items(request_id: int, items: list[ChosenItem]) -> None:
+async def insert_items(request_id: int, items: list[ChosenItem]) -> None:
     if items:
         await ReturnItem.insert(
             *[
@@ -248,7 +248,7 @@ async def save_items(
         ):
             return False
         await ReturnItem.delete().where(ReturnItem.request == request_id)
-        await _insert_items(request_id, items)
+        await insert_items(request_id, items)
     return True
 
 
