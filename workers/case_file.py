@@ -5,6 +5,7 @@ hashes (`sha256sum -c manifest.sha256` checks it). Staff-only notes are not part
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import re
@@ -28,6 +29,10 @@ def _archive_name(number: int, original: str) -> str:
     return f"files/{number:02d}-{cleaned[:80] or 'file'}"
 
 
+def _sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
 class _Words:
     """How the case file words things for its reader: their language, their time zone."""
 
@@ -47,8 +52,9 @@ async def _files(store: FileStore, request_id: int, words: _Words) -> list[dict[
     files = []
     for number, row in enumerate(await case_file_sources(request_id), 1):
         content = await store.read(row["stored_name"])
+        digest = await asyncio.to_thread(_sha256, content)
         files.append({"name": _archive_name(number, row["original_name"]),
-                      "original": row["original_name"], "sha256": hashlib.sha256(content).hexdigest(),
+                      "original": row["original_name"], "sha256": digest,
                       "size": len(content), "when": words.when(row["created_at"]),
                       "stored_name": row["stored_name"]})  # fmt: skip
     return files
@@ -99,14 +105,19 @@ async def case_file_facts(
 async def case_file_zip(
     store: FileStore, facts: dict[str, Any], pdf: bytes, generated: str
 ) -> bytes:
-    """The ZIP: the PDF, every file as it is kept, and the manifest of their SHA-256."""
+    """The ZIP: the PDF, every file as it is kept, and the manifest of their SHA-256. The
+    files are read here; hashing and compressing (megabytes) run off the event loop."""
+    contents = [await store.read(file["stored_name"]) for file in facts["files"]]
+    return await asyncio.to_thread(_packed, facts, pdf, contents, generated)
+
+
+def _packed(facts: dict[str, Any], pdf: bytes, contents: list[bytes], generated: str) -> bytes:
     out = io.BytesIO()
-    lines = [f"{hashlib.sha256(pdf).hexdigest()}  case-file.pdf"]
+    lines = [f"{_sha256(pdf)}  case-file.pdf"]
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("case-file.pdf", pdf)
-        for file in facts["files"]:
-            content = await store.read(file["stored_name"])
-            if hashlib.sha256(content).hexdigest() != file["sha256"]:
+        for file, content in zip(facts["files"], contents, strict=True):
+            if _sha256(content) != file["sha256"]:
                 raise RuntimeError(f"{file['name']} changed while the case file was made")
             archive.writestr(file["name"], content)
             lines.append(f"{file['sha256']}  {file['name']}")

@@ -56,9 +56,7 @@ async def orders(request: Request[Any, Any, Any]) -> Response[Any]:
                  may_override=may_override)  # fmt: skip
 
 
-async def _order(
-    request: Request[Any, Any, Any], merchant: MerchantAccount, order_id: str
-) -> OrderView:
+async def _order(merchant: MerchantAccount, order_id: str) -> OrderView:
     # a crafted id, or another merchant's order: the same 404
     order = await merchant_order(merchant.id, datetime.now(UTC), order_id=row_id(order_id))
     if order is None:
@@ -94,7 +92,7 @@ async def form_page(request: Request[Any, Any, Any], order_id: FromPath[str]) ->
     merchant = await _merchant_or_start(request)
     if isinstance(merchant, Response):
         return merchant
-    order = await _order(request, merchant, order_id)
+    order = await _order(merchant, order_id)
     serials = [line.serial_number for line in order.lines if line.serial_number]
     values: dict[str, Any] = {"resolution": Resolution.REFUND.value, "selected": set()}
     return await _form(request, merchant, order, values, {}, await held_serials(serials))
@@ -117,7 +115,7 @@ async def submit(request: Request[Any, Any, Any], order_id: FromPath[str]) -> Re
     merchant = await _merchant_or_start(request)
     if isinstance(merchant, Response):
         return merchant
-    order = await _order(request, merchant, order_id)
+    order = await _order(merchant, order_id)
     form = await request.form()
     values = _typed(form)
     serials = [line.serial_number for line in order.lines if line.serial_number]

@@ -154,11 +154,16 @@ async def screen_context(
     request: Request[Any, Any, Any], page: RequestPage, merchant: str
 ) -> dict[str, Any]:
     claim = await claims.holder(request.app.state.redis, page.details.id)
+    return await _full_context(request, page, merchant, claim)
+
+
+async def _full_context(request: Request[Any, Any, Any], page: RequestPage, merchant: str,
+                        claim: Claim | None) -> dict[str, Any]:  # fmt: skip
+    """The screen's context with its documents: the screen and a refused decision alike."""
     context = _context(request, page, merchant, claim)
-    staff = current_staff(request)
+    supervisor = current_staff(request).role is Role.SUPERVISOR
     context.update(await documents_view(page.details.id, page.snapshot, context["url"],
-                                        rma=page.details.rma,
-                                        may_ask_case_file=staff.role is Role.SUPERVISOR))  # fmt: skip
+                                        rma=page.details.rma, may_ask_case_file=supervisor))  # fmt: skip
     return context
 
 
@@ -195,17 +200,19 @@ async def decide(request: Request[Any, Any, Any], rma: FromPath[str]) -> Respons
     staff = current_staff(request)
     redis = request.app.state.redis
     if action is None:
-        return _again(request, page, merchant, form, _("Choose one of the decisions offered."), 422)
+        return await _again(
+            request, page, merchant, form, _("Choose one of the decisions offered."), 422
+        )
     # only someone who may take this decision now holds the request by trying it
     claim = await claims.holder(redis, page.details.id)
     if action in _offered(page, staff):
         claim = await claims.take(redis, page.details.id, staff)
     if claim is not None and not claim.mine(staff):
         words = _("%(name)s is working on this request. Nothing was saved.") % {"name": claim.name}
-        return _again(request, page, merchant, form, words, 409, action, claim=claim)
+        return await _again(request, page, merchant, form, words, 409, action, claim=claim)
     staged = await stage_form_files(request, form, page.details.id, staff.actor.id)
     if staged.problem:
-        return _again(request, page, merchant, form, staged.problem, 422, action, claim=claim)
+        return await _again(request, page, merchant, form, staged.problem, 422, action, claim=claim)
     try:
         result = await apply_action(
             page.details.id,
@@ -218,10 +225,12 @@ async def decide(request: Request[Any, Any, Any], rma: FromPath[str]) -> Respons
         )
     except Conflict:
         fresh = await request_page(page.details.id, include_internal=True)
-        return _again(request, fresh, merchant, form, _(CHANGED_MEANWHILE), 409, conflict=True)
+        return await _again(
+            request, fresh, merchant, form, _(CHANGED_MEANWHILE), 409, conflict=True
+        )
     if isinstance(result, Refusal):
         words = render_text(result.message)
-        return _again(request, page, merchant, form, words, 422, action, claim=claim)
+        return await _again(request, page, merchant, form, words, 422, action, claim=claim)
     await claims.release(redis, page.details.id, staff)  # decided: the request moves on
     if form.get("then") == "next":
         return redirect_to(request, await _next_in_queue(request, page.details.id))
@@ -230,10 +239,10 @@ async def decide(request: Request[Any, Any, Any], rma: FromPath[str]) -> Respons
     return redirect_to(request, screen_url(page.details.rma))
 
 
-def _again(request: Request[Any, Any, Any], page: RequestPage, merchant: str, form: Any, words: str,
-           status_code: int, action: Action | None = None, *, conflict: bool = False,
-           claim: Claim | None = None) -> Response[Any]:  # fmt: skip
-    context = _context(request, page, merchant, claim)
+async def _again(request: Request[Any, Any, Any], page: RequestPage, merchant: str, form: Any,
+                 words: str, status_code: int, action: Action | None = None, *,
+                 conflict: bool = False, claim: Claim | None = None) -> Response[Any]:  # fmt: skip
+    context = await _full_context(request, page, merchant, claim)
     context.update(
         problem={"action": action.value if action else "", "message": words},
         values={} if conflict else kept_values(form),
