@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from db.sql import fetch
 from db.staff_notifications import alert_dead_work
 from db.tables import GatewayMessage, OutboxRow
 
@@ -54,41 +55,57 @@ def _waiting() -> Any:
     return OutboxRow.done_at.is_null() & OutboxRow.dead_at.is_null()
 
 
+def _due(now: datetime, lost_after: timedelta) -> Any:
+    """Due, not done, not dead, and never handed over or handed over so long ago
+    (`lost_after`) that the hand-over was lost."""
+    lost = now - lost_after
+    return (
+        _waiting()
+        & (OutboxRow.due_at <= now)
+        & (OutboxRow.handed_over_at.is_null() | (OutboxRow.handed_over_at < lost))
+    )
+
+
 async def due_rows(
     jobs: set[str], now: datetime, *, lost_after: timedelta = HANDOVER_LEASE, limit: int = 100
 ) -> list[dict[str, Any]]:
-    """Rows to hand over now: due, not done, not dead, and never handed over or handed over
-    so long ago (`lost_after`) that the hand-over was lost. Only jobs a worker knows."""
-    lost = now - lost_after
+    """Rows to hand over now, oldest first; only jobs a worker knows."""
     return await (
         OutboxRow.select(OutboxRow.id, OutboxRow.key, OutboxRow.job, OutboxRow.attempts)
-        .where(
-            _waiting()
-            & (OutboxRow.due_at <= now)
-            & (OutboxRow.handed_over_at.is_null() | (OutboxRow.handed_over_at < lost))
-            & OutboxRow.job.is_in(list(jobs))
-        )
+        .where(_due(now, lost_after) & OutboxRow.job.is_in(list(jobs)))
         .order_by(OutboxRow.due_at)
         .order_by(OutboxRow.id)
         .limit(limit)
     )
 
 
-async def begin_handover(row: dict[str, Any], now: datetime) -> Handover | None:
-    """Count the attempt before enqueueing it; None if another relay took the row meanwhile,
-    or if it was already handed over as often as it may be (then it is dead)."""
-    attempts = int(row["attempts"])
-    if attempts >= MAX_ATTEMPTS:
-        await _bury(row["key"], now, f"lost {attempts} times on the way to a worker")
-        return None
-    taken = (
-        await OutboxRow.update({OutboxRow.handed_over_at: now, OutboxRow.attempts: attempts + 1})
-        .where((OutboxRow.id == row["id"]) & (OutboxRow.attempts == attempts) & _waiting())
-        .returning(OutboxRow.id)
+async def begin_handovers(
+    rows: list[dict[str, Any]], now: datetime, *, lost_after: timedelta = HANDOVER_LEASE
+) -> list[Handover]:
+    """Count each row's attempt before enqueueing it — one statement for the whole batch, so
+    a busy worker's relay keeps ahead of its jobs. Left out: rows another relay took or a job
+    finished meanwhile (no longer due), and rows already handed over as often as they may be
+    (those are buried: dead)."""
+    fresh = []
+    for row in rows:
+        if int(row["attempts"]) >= MAX_ATTEMPTS:
+            await _bury(row["key"], now, f"lost {row['attempts']} times on the way to a worker")
+        else:
+            fresh.append(int(row["id"]))
+    if not fresh:
+        return []
+    taken = await (
+        OutboxRow.update(
+            {OutboxRow.handed_over_at: now, OutboxRow.attempts: OutboxRow.attempts + 1}
+        )
+        .where(OutboxRow.id.is_in(fresh) & _due(now, lost_after))
+        .returning(OutboxRow.id, OutboxRow.key, OutboxRow.job, OutboxRow.attempts)
     )
-    if not taken:
-        return None
-    return Handover(int(row["id"]), row["key"], row["job"], attempts + 1)
+    order = {row_id: n for n, row_id in enumerate(fresh)}  # RETURNING keeps no order
+    return [
+        Handover(int(row["id"]), row["key"], row["job"], int(row["attempts"]))
+        for row in sorted(taken, key=lambda row: order[int(row["id"])])
+    ]
 
 
 async def undo_handover(handover: Handover) -> None:
@@ -109,13 +126,11 @@ async def reopen_handovers() -> int:
 
 
 async def payload_of(key: str) -> dict[str, Any] | None:
-    row = await (
-        OutboxRow.select(OutboxRow.payload)
-        .where(OutboxRow.key == key)
-        .output(load_json=True)
-        .first()
+    """What the row's job needs (every job reads it: fixed SQL, as db.sql's reads)."""
+    rows = await fetch(
+        'SELECT payload FROM outbox WHERE "key" = {}', key, json_columns=("payload",)
     )
-    return dict(row["payload"]) if row else None
+    return dict(rows[0]["payload"]) if rows else None
 
 
 async def replace_payload(key: str, payload: dict[str, Any]) -> None:
@@ -124,8 +139,10 @@ async def replace_payload(key: str, payload: dict[str, Any]) -> None:
 
 
 async def mark_done(key: str, now: datetime) -> None:
-    await OutboxRow.update({OutboxRow.done_at: now, OutboxRow.last_error: ""}).where(
-        (OutboxRow.key == key) & OutboxRow.done_at.is_null()
+    await OutboxRow.raw(  # every job ends here: fixed SQL, as payload_of
+        """UPDATE outbox SET done_at = {}, last_error = '' WHERE "key" = {} AND done_at IS NULL""",
+        now,
+        key,
     )
 
 

@@ -10,7 +10,13 @@ from datetime import UTC, datetime, timedelta
 from arq.connections import ArqRedis
 from redis.exceptions import LockError, RedisError
 
-from db.outbox import HANDOVER_LEASE, begin_handover, due_rows, reopen_handovers, undo_handover
+from db.outbox import (
+    HANDOVER_LEASE,
+    begin_handovers,
+    due_rows,
+    reopen_handovers,
+    undo_handover,
+)
 
 log = logging.getLogger("returndesk.relay")
 
@@ -42,20 +48,23 @@ async def relay_once(
 
 
 async def _hand_over(redis: ArqRedis, jobs: set[str], lost_after: timedelta) -> int:
-    handed = 0
-    for row in await due_rows(jobs, datetime.now(UTC), lost_after=lost_after, limit=RELAY_BATCH):
-        handover = await begin_handover(row, datetime.now(UTC))
-        if handover is None:
-            continue
-        # Only the key travels (and shows in worker logs); the job reads its payload from the
-        # row. The job id is per attempt, so a retry is never refused as a duplicate.
-        try:
-            await redis.enqueue_job(handover.job, handover.key, _job_id=handover.job_id)
-        except (RedisError, OSError):
-            await undo_handover(handover)
-            raise
-        handed += 1
-    return handed
+    now = datetime.now(UTC)
+    rows = await due_rows(jobs, now, lost_after=lost_after, limit=RELAY_BATCH)
+    handovers = await begin_handovers(rows, now, lost_after=lost_after)
+    # Only the key travels (and shows in worker logs); the job reads its payload from the
+    # row. The job id is per attempt, so a retry is never refused as a duplicate. The batch
+    # is enqueued at once: one by one, each waited its turn on a loop busy with jobs.
+    sent = await asyncio.gather(
+        *(redis.enqueue_job(h.job, h.key, _job_id=h.job_id) for h in handovers),
+        return_exceptions=True,
+    )
+    refused = [(h, error) for h, error in zip(handovers, sent, strict=True)
+               if isinstance(error, BaseException)]  # fmt: skip
+    for handover, _error in refused:  # the attempt is not spent: the row waits for a pass
+        await undo_handover(handover)
+    if refused:
+        raise refused[0][1]
+    return len(handovers)
 
 
 async def relay_forever(
