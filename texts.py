@@ -4,6 +4,7 @@ e-mail, documents), so a date reads the same on a page and in the SMS about it."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -58,9 +59,19 @@ def stored_value(value: object) -> object:
 
 def render(text: Text, locale: str, timezone: str) -> str:
     """Translate a domain message and format each parameter for the reader."""
+    params = readable_params(text.params, locale, timezone)
+    message = translations(locale).gettext(text.msgid)
+    return message % params if params else message
+
+
+def readable_params(
+    raw_params: Mapping[str, object], locale: str, timezone: str
+) -> dict[str, object]:
+    """A message's parameters as the reader reads them: dates in their time zone, money,
+    state names and labels in their language."""
     catalog = translations(locale)
     params: dict[str, object] = {}
-    for name, raw in text.params.items():
+    for name, raw in raw_params.items():
         value = stored_value(raw)
         if isinstance(value, datetime):
             params[name] = format_when(value, locale, timezone)
@@ -72,5 +83,4 @@ def render(text: Text, locale: str, timezone: str) -> str:
             params[name] = catalog.gettext(value)
         else:
             params[name] = value
-    message = catalog.gettext(text.msgid)
-    return message % params if params else message
+    return params

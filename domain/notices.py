@@ -67,12 +67,3 @@ _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 def notice_fields(kind: str) -> tuple[str, ...]:
     """The request fields a notice of this kind names (besides its RMA)."""
     return tuple(name for name in _PLACEHOLDER.findall(NOTICE_TEXTS.get(kind, "")) if name != "rma")
-
-
-SIGN_IN_CODE_TEXT = N_(
-    "Your ReturnDesk sign-in code is %(code)s. It is valid for 5 minutes. Do not share it."
-)
-# a counter registering a return for the merchant asks them for this code (DESIGN §1)
-COUNTER_CODE_TEXT = N_(
-    "ReturnDesk: %(outlet)s is registering a return for you. Your confirmation code is %(code)s (5 minutes). Give it only to the staff at the counter."
-)

@@ -11,7 +11,7 @@ from db.crypto import open_code
 from db.deliveries import recipient_for_event
 from db.outbox import payload_of, replace_payload
 from workers.gateways import ByChannel, Gateway, Outgoing, deliver
-from workers.messages import masked_sign_in_code_text, notice_text, sign_in_code_text
+from workers.messages import masked_sign_in_code_text, notice_message, sign_in_code_text
 from workers.runner import run_once
 
 log = logging.getLogger("returndesk.notify")
@@ -32,11 +32,10 @@ async def send_notification(ctx: dict[str, Any], key: str) -> str:
         if not address:
             return "no address on file"
         params = payload.get("params") or {}
-        body = notice_text(payload["kind"], recipient.locale, params)
-        if channel == "email":  # a mail says where to look
-            body = f"{body}\n\n{ctx.get('site_url', '')}/returns/{params.get('rma', '')}\n"
-        subject = f"ReturnDesk {params.get('rma', '')}".strip()
-        return await deliver(gateway, Outgoing(key, channel, address, body, body, subject))
+        link = f"{ctx.get('site_url', '')}/returns/{params.get('rma', '')}"
+        text = notice_message(payload["kind"], recipient.locale, params, link)
+        body = text.email if channel == "email" else text.sms
+        return await deliver(gateway, Outgoing(key, channel, address, body, body, text.subject))
 
     return await run_once(ctx, key, "send_notification", work)
 
