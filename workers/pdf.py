@@ -20,7 +20,6 @@ from urllib.parse import unquote, urlparse
 import barcode
 import jinja2
 import segno
-from barcode.writer import ImageWriter
 from PIL import Image
 
 from settings import PROJECT_ROOT
@@ -34,32 +33,42 @@ _env = jinja2.Environment(
 )
 
 
-# Both codes are small black-and-white PNGs, one pixel per module, scaled up without smoothing
-# (image-rendering: pixelated in documents.css): sharp in print, and drawn at once, where an
-# SVG of hundreds of modules cost a quarter of the page's render time.
+# Both codes are tiny grayscale PNGs, one pixel per module, printed at an exact module size
+# without smoothing (image-rendering: pixelated in documents.css): sharp in print, and cheap
+# to embed. WeasyPrint converts a 1-bit or palette PNG to RGB and encodes it twice per page;
+# an 8-bit gray one it takes as it is. An SVG of hundreds of modules cost a quarter of the
+# page's render time.
+
+BARCODE_MODULE_MM = (
+    0.34  # a Code 128 module (X-dimension) a warehouse scanner reads at arm's length
+)
+BARCODE_HEIGHT_MM = 12.0
+BARCODE_QUIET_MODULES = 10  # Code 128's quiet zone on each side
+
+
+def _gray_png(rows: list[list[bool]]) -> str:
+    """A data: URI of an 8-bit grayscale PNG: a True cell is a black pixel."""
+    image = Image.new("L", (len(rows[0]), len(rows)), 255)
+    image.putdata([0 if dark else 255 for row in rows for dark in row])
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
 
 
 def qr_data_uri(text: str) -> str:
     """The QR code of `text` (black on white, for black-and-white print)."""
-    return str(segno.make(text, error="m").png_data_uri(scale=3, border=2))
-
-
-BARCODE_DPI = 300  # the barcode's pixels are its print resolution: 4 pixels a module
+    qr = segno.make(text, error="m")
+    return _gray_png([[bool(cell) for cell in row] for row in qr.matrix_iter(border=2)])
 
 
 def code128_data_uri(text: str) -> dict[str, str]:
-    """A Code 128 barcode of `text` (a warehouse scanner reads the RMA): the PNG and its size
-    in millimetres, so the page prints each module at exactly its width."""
-    out = io.BytesIO()
-    module = 4 / BARCODE_DPI * 25.4  # mm
-    options = {"module_width": module, "module_height": 12.0, "write_text": False,
-               "quiet_zone": 6.5, "dpi": BARCODE_DPI}  # fmt: skip
-    barcode.get("code128", text, writer=ImageWriter(format="PNG", mode="1")).write(
-        out, options=options
-    )
-    width, height = Image.open(io.BytesIO(out.getvalue())).size
-    return {"src": "data:image/png;base64," + base64.b64encode(out.getvalue()).decode(),
-            "width": f"{width / BARCODE_DPI * 25.4:.2f}mm", "height": f"{height / BARCODE_DPI * 25.4:.2f}mm"}  # fmt: skip
+    """A Code 128 barcode of `text` (a warehouse scanner reads the RMA): one row of modules
+    with its quiet zones, and the size it prints at, so each module is exactly as wide."""
+    modules = barcode.get("code128", text).build()[0]
+    quiet = "0" * BARCODE_QUIET_MODULES
+    row = [module == "1" for module in quiet + modules + quiet]
+    return {"src": _gray_png([row]), "width": f"{len(row) * BARCODE_MODULE_MM:.2f}mm",
+            "height": f"{BARCODE_HEIGHT_MM:.2f}mm"}  # fmt: skip
 
 
 def html_of(template: str, context: dict[str, Any]) -> str:
