@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from db.engine import engine
 from db.outbox import mark_done
 from db.snapshots import aware
 from db.tables import JobClaim
@@ -35,6 +36,11 @@ _CLAIM = (
     " VALUES ({}, {}, 'running', {}, {}, '', {}) ON CONFLICT (\"key\") DO NOTHING RETURNING id"
 )
 _COMPLETE = "UPDATE job_claim SET status = 'done', result = {}, finished_at = {} WHERE \"key\" = {}"
+# PostgreSQL: the claim and the outbox row in one statement (a WITH that writes runs whole)
+_COMPLETE_BOTH = (
+    f"WITH claim AS ({_COMPLETE}) UPDATE outbox SET done_at = {{}}, last_error = ''"  # noqa: S608
+    ' WHERE "key" = {} AND done_at IS NULL'
+)
 
 
 async def claim_job(key: str, job: str, worker: str, now: datetime, lease: timedelta) -> Claim:
@@ -67,9 +73,13 @@ async def claim_job(key: str, job: str, worker: str, now: datetime, lease: timed
 async def complete_job(key: str, result: str, now: datetime) -> None:
     """The work is done: the claim says so, and so does the outbox row it came from.
 
-    Two writes, claim first, and no transaction around them (each is one quick write where
-    a transaction queued its jobs behind it): a worker that dies between them leaves a done
-    claim and a waiting row, which is handed over again and marked done by claim_job's DONE."""
+    PostgreSQL writes both in one statement. SQLite makes two quick writes, claim first, with
+    no transaction around them (one queued every job's writes behind it): a worker that dies
+    between them leaves a done claim and a waiting row, handed over again and then marked
+    done by claim_job's DONE."""
+    if engine().engine_type == "postgres":
+        await JobClaim.raw(_COMPLETE_BOTH, result[:500], now, key, now, key)
+        return
     await JobClaim.raw(_COMPLETE, result[:500], now, key)
     await mark_done(key, now)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from piccolo.table import Table
 
-from db.engine import read_rows
+from db.engine import engine, read_rows
 from db.tables import Event, Message, ReturnRequest, SideCase
 
 
@@ -49,6 +49,13 @@ async def fetch(sql: str, *args: Any, json_columns: tuple[str, ...] = ()) -> lis
             if isinstance(row.get(name), str):
                 row[name] = json.loads(row[name])
     return rows
+
+
+async def fetch_for(
+    sql_by_engine: dict[str, str], *args: Any, json_columns: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """As fetch, for a read written once per database ({"postgres": …, "sqlite": …})."""
+    return await fetch(sql_by_engine[engine().engine_type], *args, json_columns=json_columns)
 
 
 # the request with its order's facts (what db.snapshots.snapshot_from reads)

@@ -127,11 +127,15 @@ class ByChannel:
         return self.gateways[channel]
 
 
-async def deliver(gateway: Gateway | ByChannel, message: Outgoing) -> str:
-    """Send once per key through the gateway and log the attempt, whether it succeeded or not."""
+async def deliver(
+    gateway: Gateway | ByChannel, message: Outgoing, *, sent_before: bool | None = None
+) -> str:
+    """Send once per key through the gateway and log the attempt, whether it succeeded or not.
+    `sent_before`: whether the attempt log holds a sent one, where the job read it already
+    (after its claim, as here); otherwise it is looked up."""
     if isinstance(gateway, ByChannel):
         gateway = gateway.pick(message.channel)
-    if await already_sent(message.key):
+    if sent_before if sent_before is not None else await already_sent(message.key):
         return "sent before"
     body = message.body if gateway.keeps_clear_text else message.logged_body
     try:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from db.crypto import open_code
-from db.deliveries import recipient_for_event
+from db.deliveries import notification_work
 from db.outbox import payload_of, replace_payload
 from workers.gateways import ByChannel, Gateway, Outgoing, deliver
 from workers.messages import masked_sign_in_code_text, notice_message, sign_in_code_text
@@ -21,10 +21,10 @@ async def send_notification(ctx: dict[str, Any], key: str) -> str:
     gateway: Gateway | ByChannel = ctx["gateway"]
 
     async def work() -> str:
-        payload = await payload_of(key)
-        if payload is None:
+        work = await notification_work(key)
+        if work is None:
             return "no such work"
-        recipient = await recipient_for_event(int(payload["event_id"]))
+        payload, recipient = work.payload, work.recipient
         if recipient is None:
             return "request gone"
         channel = payload["channel"]
@@ -35,7 +35,8 @@ async def send_notification(ctx: dict[str, Any], key: str) -> str:
         link = f"{ctx.get('site_url', '')}/returns/{params.get('rma', '')}"
         text = notice_message(payload["kind"], recipient.locale, params, link)
         body = text.email if channel == "email" else text.sms
-        return await deliver(gateway, Outgoing(key, channel, address, body, body, text.subject))
+        message = Outgoing(key, channel, address, body, body, text.subject)
+        return await deliver(gateway, message, sent_before=work.sent_before)
 
     return await run_once(ctx, key, "send_notification", work)
 
