@@ -105,7 +105,8 @@ class PooledSQLiteEngine(SQLiteEngine):
     thread. Under WAL a reader never waits for a writer, and an indexed read of a page takes
     tens of microseconds: less than handing it to a connection's thread and waiting for that
     thread to get the interpreter back from a busy event loop, which under load cost more
-    than the query. Writes keep their own threads: they may wait for the write lock.
+    than the query. A lone write does the same when the write lock is free (write_now);
+    transactions, and a write that must wait for another process's lock, keep their threads.
     """
 
     def __init__(self, path: str, pool_size: int = 4) -> None:
