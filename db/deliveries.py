@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from db.sql import fetch, fetch_for
-from db.tables import GatewayMessage
+from db.sql import execute, fetch, fetch_for
 
 
 @dataclass(frozen=True)
@@ -84,7 +83,7 @@ async def log_attempt(
     error: str = "",
     response: str = "",
 ) -> None:
-    await GatewayMessage.raw(
+    await execute(
         _ATTEMPT, key, channel, recipient, body, gateway, status, error[:2000], response[:2000],
         datetime.now(UTC),
     )  # fmt: skip

@@ -171,11 +171,16 @@ class PooledSQLiteEngine(SQLiteEngine):
         query_type: str = "generic",
         table: Any = None,
     ) -> Any:
-        # a lone write takes its turn like a transaction (see _queued_write)
+        return await self.lone_write(query, args or [])
+
+    async def lone_write(self, query: str, args: list[Any]) -> Any:
+        """A statement outside a transaction (a SELECT reads at once instead, see read_now):
+        it takes its turn like a transaction (see _queued_write), then runs at once on this
+        thread if it is a row write and the lock is free, else on a pooled connection's."""
         async with _write_turn():
             if query.lstrip()[:6].upper() in _ROW_WRITES:
                 try:
-                    return self.write_now(query, args or [])
+                    return self.write_now(query, args)
                 except sqlite3.OperationalError as error:
                     if error.sqlite_errorcode & 0xFF not in _BUSY:
                         raise
@@ -183,7 +188,7 @@ class PooledSQLiteEngine(SQLiteEngine):
             connection = await self.pool.acquire()
             try:
                 # one trip to the connection's thread: execute and fetch together
-                return await connection.execute_fetchall(query, args or [])
+                return await connection.execute_fetchall(query, args)
             finally:
                 await self.pool.release(connection)
 
@@ -296,15 +301,32 @@ async def read_rows(pg_sql: str, sqlite_sql: str, args: tuple[Any, ...]) -> list
     read connection, a PostgreSQL transaction's connection, or one from the pool. None where
     it is not (in an SQLite write transaction, without a pool): use Piccolo's engine then."""
     db = engine()
-    transaction = db.current_transaction.get()
-    if isinstance(db, PooledSQLiteEngine) and transaction is None:
+    if isinstance(db, PooledSQLiteEngine) and db.current_transaction.get() is None:
         return db.read_now(sqlite_sql, args)
-    if isinstance(db, PostgresEngine):
-        if transaction is not None:
-            return [dict(row) for row in await transaction.connection.fetch(pg_sql, *args)]
-        if db.pool is not None:
-            async with db.pool.acquire() as connection:
-                return [dict(row) for row in await connection.fetch(pg_sql, *args)]
+    return await _postgres_rows(db, pg_sql, args)
+
+
+async def write_rows(pg_sql: str, sqlite_sql: str, args: tuple[Any, ...]) -> list[Any] | None:
+    """A lone INSERT, UPDATE or DELETE run straight on the driver where that is possible, as
+    read_rows runs a SELECT (for the writes every job makes: Piccolo's query machinery cost
+    more than the write). None where it is not: use Piccolo's engine then."""
+    db = engine()
+    if isinstance(db, PooledSQLiteEngine) and db.current_transaction.get() is None:
+        rows: list[Any] = await db.lone_write(sqlite_sql, list(args))
+        return rows
+    return await _postgres_rows(db, pg_sql, args)
+
+
+async def _postgres_rows(db: Any, sql: str, args: tuple[Any, ...]) -> list[Any] | None:
+    """On the PostgreSQL transaction's connection, or one from the pool; None elsewhere."""
+    if not isinstance(db, PostgresEngine):
+        return None
+    transaction = db.current_transaction.get()
+    if transaction is not None:
+        return [dict(row) for row in await transaction.connection.fetch(sql, *args)]
+    if db.pool is not None:
+        async with db.pool.acquire() as connection:
+            return [dict(row) for row in await connection.fetch(sql, *args)]
     return None
 
 

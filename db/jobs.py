@@ -14,6 +14,7 @@ from enum import StrEnum
 from db.engine import engine
 from db.outbox import mark_done
 from db.snapshots import aware
+from db.sql import execute
 from db.tables import JobClaim
 
 
@@ -45,7 +46,7 @@ _COMPLETE_BOTH = (
 
 async def claim_job(key: str, job: str, worker: str, now: datetime, lease: timedelta) -> Claim:
     until = now + lease
-    inserted = await JobClaim.raw(_CLAIM, key, job, until, worker, now)
+    inserted = await execute(_CLAIM, key, job, until, worker, now)
     if inserted:
         return Claim(ClaimState.MINE, until)
     # someone claimed it before: take it over only if they are gone (their lease ran out)
@@ -78,9 +79,9 @@ async def complete_job(key: str, result: str, now: datetime) -> None:
     between them leaves a done claim and a waiting row, handed over again and then marked
     done by claim_job's DONE."""
     if engine().engine_type == "postgres":
-        await JobClaim.raw(_COMPLETE_BOTH, result[:500], now, key, now, key)
+        await execute(_COMPLETE_BOTH, result[:500], now, key, now, key)
         return
-    await JobClaim.raw(_COMPLETE, result[:500], now, key)
+    await execute(_COMPLETE, result[:500], now, key)
     await mark_done(key, now)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from db.sql import fetch
+from db.sql import execute, fetch
 from db.staff_notifications import alert_dead_work
 from db.tables import GatewayMessage, OutboxRow
 
@@ -139,7 +139,7 @@ async def replace_payload(key: str, payload: dict[str, Any]) -> None:
 
 
 async def mark_done(key: str, now: datetime) -> None:
-    await OutboxRow.raw(  # every job ends here: fixed SQL, as payload_of
+    await execute(  # every job ends here: fixed SQL, as payload_of
         """UPDATE outbox SET done_at = {}, last_error = '' WHERE "key" = {} AND done_at IS NULL""",
         now,
         key,

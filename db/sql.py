@@ -13,7 +13,7 @@ from typing import Any
 
 from piccolo.table import Table
 
-from db.engine import engine, read_rows
+from db.engine import engine, read_rows, write_rows
 from db.tables import Event, Message, ReturnRequest, SideCase
 
 
@@ -48,6 +48,14 @@ async def fetch(sql: str, *args: Any, json_columns: tuple[str, ...] = ()) -> lis
         for name in json_columns:
             if isinstance(row.get(name), str):
                 row[name] = json.loads(row[name])
+    return rows
+
+
+async def execute(sql: str, *args: Any) -> list[dict[str, Any]]:
+    """One of the fixed writes (INSERT, UPDATE, DELETE), run as fetch runs the fixed reads."""
+    rows = await write_rows(_for_postgres(sql), _for_sqlite(sql), args)
+    if rows is None:
+        rows = await ReturnRequest.raw(sql, *args)
     return rows
 
 
