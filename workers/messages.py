@@ -39,20 +39,19 @@ def _template(name: str, locale: str) -> jinja2.Template:
     )
 
 
-def _block(template: jinja2.Template, block: str, context: dict[str, Any]) -> str:
-    if block not in template.blocks:
-        return ""
-    return "".join(template.blocks[block](template.new_context(context))).strip()
-
-
 def _message(name: str, locale: str, values: dict[str, Any]) -> Message:
     template = _template(name, locale)
+    context = template.new_context(values)
+
+    def block(part: str) -> str:  # "" where the file has no such block (codes are not mailed)
+        render = template.blocks.get(part)
+        return "".join(render(context)).strip() if render else ""
+
+    email = block("email")
     # a no-break space (between a date and its hour) is outside the SMS alphabet and would
     # halve an English SMS's length
-    sms = _block(template, "sms", values).replace("\u00a0", " ")
-    return Message(
-        sms, _block(template, "subject", values), _block(template, "email", values) + "\n"
-    )
+    return Message(block("sms").replace("\u00a0", " "), block("subject"),
+                   email + "\n" if email else "")  # fmt: skip
 
 
 def notice_message(kind: str, locale: str, params: dict[str, Any], link: str) -> Message:

@@ -21,10 +21,10 @@ async def send_notification(ctx: dict[str, Any], key: str) -> str:
     gateway: Gateway | ByChannel = ctx["gateway"]
 
     async def work() -> str:
-        work = await notification_work(key)
-        if work is None:
+        facts = await notification_work(key)
+        if facts is None:
             return "no such work"
-        payload, recipient = work.payload, work.recipient
+        payload, recipient = facts.payload, facts.recipient
         if recipient is None:
             return "request gone"
         channel = payload["channel"]
@@ -36,7 +36,7 @@ async def send_notification(ctx: dict[str, Any], key: str) -> str:
         text = notice_message(payload["kind"], recipient.locale, params, link)
         body = text.email if channel == "email" else text.sms
         message = Outgoing(key, channel, address, body, body, text.subject)
-        return await deliver(gateway, message, sent_before=work.sent_before)
+        return await deliver(gateway, message, sent_before=facts.sent_before)
 
     return await run_once(ctx, key, "send_notification", work)
 

@@ -39,9 +39,8 @@ _env = jinja2.Environment(
 # an 8-bit gray one it takes as it is. An SVG of hundreds of modules cost a quarter of the
 # page's render time.
 
-BARCODE_MODULE_MM = (
-    0.34  # a Code 128 module (X-dimension) a warehouse scanner reads at arm's length
-)
+# a Code 128 module (its X-dimension) that a warehouse scanner reads at arm's length
+BARCODE_MODULE_MM = 0.34
 BARCODE_HEIGHT_MM = 12.0
 BARCODE_QUIET_MODULES = 10  # Code 128's quiet zone on each side
 
