@@ -7,8 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from db.engine import atomic
+from db.evidence import place_of
 from db.outbox import add_to_outbox
 from db.tables import Document, EvidenceFile, OutboxRow
+from domain.file_access import Audience, shown_to
 
 
 async def latest_document(request_id: int, kind: str) -> dict[str, Any] | None:
@@ -62,23 +64,26 @@ async def record_document(*, request_id: int, kind: str, facts_sha256: str, stor
 
 
 async def case_file_sources(request_id: int) -> list[dict[str, Any]]:
-    """Every file of the request a merchant may see (staff-only notes' files are not theirs to
-    give), oldest first, with where it is stored."""
+    """Every file of the request as the merchant's side reads it (domain.file_access: no staff
+    note's file is theirs to give), oldest first, with where it is stored."""
     rows: list[dict[str, Any]] = await (
         EvidenceFile.select(
             EvidenceFile.id,
+            EvidenceFile.event,
+            EvidenceFile.message,
             EvidenceFile.original_name,
             EvidenceFile.stored_name,
             EvidenceFile.content_type,
             EvidenceFile.size,
             EvidenceFile.uploaded_by,
             EvidenceFile.created_at,
-            EvidenceFile.message.internal,
+            EvidenceFile.message.internal.as_alias("internal"),
+            EvidenceFile.message.side_case.as_alias("side_case"),
         )
         .where(EvidenceFile.request == request_id)
         .order_by(EvidenceFile.id)
     )
-    return [row for row in rows if not row["message.internal"]]
+    return [row for row in rows if shown_to(place_of(row), Audience.MERCHANT)]
 
 
 async def request_case_file(request_id: int, rma: str, now: datetime) -> None:

@@ -4,6 +4,7 @@ and kept in the file store under random names."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from db.files import FileStore
 from db.staging import stage_file
 from db.tables import EvidenceFile, ReturnRequest
 from domain.evidence import MAX_FILES, PreparedFile
+from domain.file_access import FilePlace, file_place
 from domain.terms import State
 
 
@@ -152,24 +154,59 @@ async def draft_files(request_id: int) -> list[dict[str, Any]]:
     return rows
 
 
-async def evidence_for_merchant(evidence_id: int, merchant_id: int) -> dict[str, Any] | None:
-    """One file, only if it is on a request of this merchant (None otherwise: answer 404)."""
-    row: dict[str, Any] | None = (
-        await EvidenceFile.select(*_COLUMNS)
-        .where((EvidenceFile.id == evidence_id) & (EvidenceFile.request.merchant == merchant_id))
-        .first()
-    )
-    return row
+@dataclass(frozen=True)
+class RequestFile:
+    """One file of a request, where it is attached, and whose request it is: what deciding who
+    may be given it needs (domain.file_access.may_see_file)."""
+
+    row: dict[str, Any]
+    place: FilePlace
+    owner: Owner
 
 
-async def evidence_with_request(evidence_id: int) -> dict[str, Any] | None:
-    """One file and the id of its request (staff views check access on the request)."""
+@dataclass(frozen=True)
+class Owner:
+    """Whose request a file is on (domain.guards.Owned)."""
+
+    merchant_id: int
+    outlet_id: int | None
+    partner_client: str | None
+
+
+async def request_file(evidence_id: int) -> RequestFile | None:
+    """One file with its place and its request's owners, in one query; None if there is none."""
     row: dict[str, Any] | None = (
-        await EvidenceFile.select(*_COLUMNS, EvidenceFile.request)
+        await EvidenceFile.select(
+            *_COLUMNS,
+            EvidenceFile.request.merchant.as_alias("merchant_id"),
+            EvidenceFile.request.outlet.as_alias("outlet_id"),
+            EvidenceFile.request.partner_client.as_alias("partner_client_id"),
+            EvidenceFile.message.internal.as_alias("internal"),
+            EvidenceFile.message.side_case.as_alias("side_case"),
+        )
         .where(EvidenceFile.id == evidence_id)
         .first()
     )
-    return row
+    if row is None:
+        return None
+    partner = row["partner_client_id"]
+    return RequestFile(
+        row=row,
+        place=place_of(row),
+        owner=Owner(
+            row["merchant_id"], row["outlet_id"], f"partner:{partner}" if partner else None
+        ),
+    )
+
+
+def place_of(row: dict[str, Any]) -> FilePlace:
+    """Where a file row is attached (its event, message, message's internal flag and case)."""
+    return file_place(
+        event=row["event"] is not None,
+        message=row["message"] is not None,
+        side_case=row["side_case"] is not None,
+        internal=bool(row["internal"]),
+    )
 
 
 async def stored_names(request_id: int) -> list[str]:

@@ -1,6 +1,6 @@
 """What a request page reads, on one connection in a handful of queries: the request and its
-snapshot, items, files, timeline, messages and side cases. Read-only; internal notes are left
-to the staff views."""
+snapshot, items, files, timeline, messages and side cases. Read-only; what the merchant's side
+reads leaves out staff notes and their files (domain.file_access)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 
 from db import sql
 from db.engine import reading
+from db.evidence import place_of
 from db.snapshots import (
     RequestRows,
     aware,
@@ -21,6 +22,7 @@ from db.snapshots import (
 )
 from db.sql import fetch
 from db.tables import ReturnRequest
+from domain.file_access import Audience, shown_to
 from domain.lifecycle import ReturnSnapshot
 from domain.side_cases import SideCaseKind, SideCaseRecord, SideCaseStatus
 from domain.terms import Action, Role, State
@@ -207,8 +209,9 @@ def _by(rows: list[dict[str, Any]], column: str) -> dict[int, list[Attachment]]:
     return found
 
 
-async def request_page(request_id: int, *, include_internal: bool = False) -> RequestPage:
-    """Everything a request page shows, read in six queries on one connection."""
+async def request_page(request_id: int, audience: Audience = Audience.MERCHANT) -> RequestPage:
+    """Everything a request page shows to this audience, read in six queries on one connection."""
+    staff = audience is Audience.STAFF
     async with reading():
         row = await request_row(request_id)
         if row is None:
@@ -217,8 +220,9 @@ async def request_page(request_id: int, *, include_internal: bool = False) -> Re
         rows = RequestRows(row, items, snapshot_from(row, items, await policy_of(row)))
         files = await fetch(sql.FILES_OF_REQUEST, request_id)
         events = await fetch(sql.EVENTS_OF_REQUEST, request_id)
-        messages = await fetch(sql.MESSAGES_OF_REQUEST, request_id, False, include_internal)
+        messages = await fetch(sql.MESSAGES_OF_REQUEST, request_id, False, staff)
         cases = await fetch(sql.SIDE_CASES_OF_REQUEST, request_id)
+    files = [f for f in files if shown_to(place_of(f), audience)]
     by_message, by_event = _by(files, "message"), _by(files, "event")
     main: list[ThreadMessage] = []
     by_case: dict[int, list[ThreadMessage]] = {}

@@ -92,9 +92,13 @@ ITEMS_OF_MERCHANT = (
     ITEMS + " WHERE i.request IN (SELECT id FROM return_request WHERE merchant = {}) ORDER BY i.id"
 )
 
+# each file with what decides who reads it (domain.file_access): its event, message, and the
+# message's case and internal flag
 FILES_OF_REQUEST = (
-    "SELECT id, event, message, kind, original_name, thumb_name FROM evidence_file"
-    " WHERE request = {} ORDER BY id"
+    "SELECT f.id, f.event, f.message, f.kind, f.original_name, f.thumb_name,"
+    " m.side_case AS side_case, m.internal AS internal"
+    " FROM evidence_file f LEFT JOIN message m ON m.id = f.message"
+    " WHERE f.request = {} ORDER BY f.id"
 )
 EVENTS_OF_REQUEST = (
     f"SELECT {columns(Event, 'e')} FROM return_event e WHERE e.request = {{}}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from domain.inspection import CHECKLIST, missing_checks
 from domain.limits import MAX_MESSAGE, MAX_SHORT, too_long
@@ -43,7 +44,18 @@ def _not_due(due_at: datetime | None) -> Refusal:
 # -- conditions on the request, the actor and the clock (also checked to offer buttons) --
 
 
-def not_theirs(snapshot: ReturnSnapshot, actor: Actor) -> Refusal | None:
+class Owned(Protocol):
+    """Whose a request is: all that deciding who may touch it needs (a ReturnSnapshot is one)."""
+
+    @property
+    def merchant_id(self) -> int: ...
+    @property
+    def outlet_id(self) -> int | None: ...
+    @property
+    def partner_client(self) -> str | None: ...
+
+
+def not_theirs(snapshot: Owned, actor: Actor) -> Refusal | None:
     """Whose requests an actor may touch at all: a merchant their own, a partner client those
     filed through it, counter staff those registered at their outlet; other staff any."""
     if actor.role is Role.MERCHANT and actor.merchant_id != snapshot.merchant_id:

@@ -11,6 +11,10 @@ from litestar import Response
 from litestar.response import File, Redirect
 
 from db.errors import NotFound
+from db.evidence import request_file
+from domain.file_access import may_see_file
+from domain.request import Actor
+from web.params import row_id
 
 # whatever a file holds, it runs nothing on our origin
 FILE_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
@@ -65,3 +69,17 @@ async def file_response(store: Any, row: dict[str, Any], kind: str) -> Response[
     return await stored_file(
         store, name, filename=filename, media_type=media_type, attachment=is_pdf
     )
+
+
+async def request_file_response(
+    store: Any, actor: Actor, evidence_id: str, kind: str
+) -> Response[Any]:
+    """A request's file or its thumbnail for this actor, whoever they are: one rule (where the
+    file is attached, whose request it is) for every route; anything else is not found, so
+    trying ids tells nothing."""
+    if kind not in ("original", "thumb"):
+        raise NotFound(kind)
+    found = await request_file(row_id(evidence_id))
+    if found is None or not may_see_file(actor, found.owner, found.place):
+        raise NotFound(evidence_id)
+    return await file_response(store, found.row, kind)

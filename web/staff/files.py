@@ -1,4 +1,5 @@
-"""Evidence files for staff: any request's, except counter staff, who see their outlet's only."""
+"""A request's files for staff: every file of any request they may open (counter staff: their
+outlet's), wherever it is attached (domain.file_access)."""
 
 from __future__ import annotations
 
@@ -7,28 +8,16 @@ from typing import Any
 from litestar import Request, Response, get
 from litestar.params import FromPath
 
-from db.errors import NotFound
-from db.evidence import evidence_with_request
-from db.snapshots import load_snapshot
-from domain.guards import not_theirs
 from web.auth import current_staff, staff_required
-from web.files import file_response
-from web.params import row_id
+from web.files import request_file_response
 
 
 @get("/staff/files/{evidence_id:str}/{kind:str}", guards=[staff_required()], name="staff_file")
 async def staff_file(
     request: Request[Any, Any, Any], evidence_id: FromPath[str], kind: FromPath[str]
 ) -> Response[Any]:
-    if kind not in ("original", "thumb"):
-        raise NotFound(kind)
-    row = await evidence_with_request(row_id(evidence_id))
-    if row is None:
-        raise NotFound(evidence_id)
-    snapshot = await load_snapshot(int(row["request"]))
-    if not_theirs(snapshot, current_staff(request).actor) is not None:
-        raise NotFound(evidence_id)
-    return await file_response(request.app.state.files, row, kind)
+    actor = current_staff(request).actor
+    return await request_file_response(request.app.state.files, actor, evidence_id, kind)
 
 
 ROUTES: list[Any] = [staff_file]

@@ -21,6 +21,7 @@ from db.returns import apply_action
 from db.staff import StaffAccount
 from db.staff_queue import QueueFilter, queue_page
 from domain.approvals import AUTO_APPROVED, REASON_CODE_LABELS
+from domain.file_access import Audience
 from domain.guards import not_theirs
 from domain.inspection import CHECKLIST
 from domain.labels import (
@@ -79,7 +80,7 @@ async def found_request(request: Request[Any, Any, Any], rma: str) -> tuple[Requ
     found = await request_id_of(canonical) if canonical else None
     if found is None:
         raise NotFound(rma)
-    page = await request_page(found[0], include_internal=True)
+    page = await request_page(found[0], Audience.STAFF)
     if not_theirs(page.snapshot, current_staff(request).actor) is not None:
         raise NotFound(rma)
     merchant = await merchant_by_id(page.snapshot.merchant_id)
@@ -224,7 +225,7 @@ async def decide(request: Request[Any, Any, Any], rma: FromPath[str]) -> Respons
             staged_files=staged.ids,
         )
     except Conflict:
-        fresh = await request_page(page.details.id, include_internal=True)
+        fresh = await request_page(page.details.id, Audience.STAFF)
         return await _again(
             request, fresh, merchant, form, _(CHANGED_MEANWHILE), 409, conflict=True
         )
