@@ -16,7 +16,7 @@ from db.staff import StaffAccount, staff_by_id
 from domain.lifecycle import Actor, Role
 from web.errors import ROLE_NOT_ALLOWED
 from web.navigation import redirect_to
-from web.sessions import SESSION_COOKIE, SessionStore
+from web.sessions import SessionStore, session_token
 
 
 class SignInRequired(Exception):
@@ -39,9 +39,7 @@ async def session_merchant_id(connection: ASGIConnection[Any, Any, Any, Any]) ->
     """Whose merchant session this is, from Redis alone (what a poll every few seconds needs)."""
     state = connection.state
     if "merchant_id" not in state.dict():
-        session = await SessionStore(connection.app.state.redis).load(
-            connection.cookies.get(SESSION_COOKIE)
-        )
+        session = await SessionStore(connection.app.state.redis).load(session_token(connection))
         found = session.get("merchant_id") if session else None
         state.merchant_id = found if isinstance(found, int) else None
     merchant_id: int | None = state.merchant_id
@@ -103,9 +101,7 @@ async def signed_in_staff(connection: ASGIConnection[Any, Any, Any, Any]) -> Sta
         staff: StaffAccount | None = state.staff
         return staff
     state.staff = None
-    session = await SessionStore(connection.app.state.redis).load(
-        connection.cookies.get(SESSION_COOKIE)
-    )
+    session = await SessionStore(connection.app.state.redis).load(session_token(connection))
     staff_id = session.get("staff_id") if session else None
     if isinstance(staff_id, int):
         state.staff = await staff_by_id(staff_id)

@@ -18,10 +18,8 @@ from litestar.enums import ScopeType
 from litestar.exceptions import PermissionDeniedException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from web.security import cookies_of
-from web.sessions import SESSION_COOKIE
+from web.cookies import SESSION, VISITOR, cookie_name, cookies_of, refuse_planted
 
-VISITOR_COOKIE = "rd_visit"
 HEADER = b"x-csrftoken"
 FIELD = "_csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -42,13 +40,17 @@ def csrf_token(scope: Scope) -> str:
 
 
 def csrf_middleware_factory(secret: str, *, secure_cookie: bool) -> Any:
+    session_name = cookie_name(SESSION, secure=secure_cookie)
+    visitor_name = cookie_name(VISITOR, secure=secure_cookie)
+
     def csrf_middleware(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] != ScopeType.HTTP or scope["path"].startswith(EXEMPT_PREFIXES):
                 await app(scope, receive, send)
                 return
+            refuse_planted(scope, secure=secure_cookie)
             cookies = cookies_of(scope)
-            binding = cookies.get(SESSION_COOKIE) or cookies.get(VISITOR_COOKIE)
+            binding = cookies.get(session_name) or cookies.get(visitor_name)
             new_visitor = None
             if not binding:
                 new_visitor = binding = secrets.token_urlsafe(24)
@@ -87,9 +89,10 @@ async def _carries(scope: Scope, receive: Receive, expected: str) -> bool:
 
 def _setting_visitor_cookie(send: Send, value: str, secure: bool) -> Send:
     cookie = Cookie(
-        key=VISITOR_COOKIE,
+        key=cookie_name(VISITOR, secure=secure),
         value=value,
         max_age=365 * 24 * 3600,
+        path="/",
         httponly=True,
         samesite="lax",
         secure=secure,

@@ -16,6 +16,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from db.errors import Conflict, NotFound
 from domain.text import N_
+from web.cookies import DUPLICATE
 from web.i18n import gettext as _
 from web.rendering import render
 from web.security import apply_locale
@@ -89,6 +90,10 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     # A CSRF failure is a 403 whose detail is technical: say what the person can do instead.
     if status == 403 and "CSRF" in (exc.detail or ""):
         detail = _("The form had expired. Please go back, reload the page and try again.")
+    elif status == 400 and exc.detail == DUPLICATE:
+        detail = _(
+            "Your browser sent this site's sign-in cookie twice, so we cannot tell whose it is. Please clear this site's cookies and sign in again."
+        )
     elif status == 403 and exc.detail == ROLE_NOT_ALLOWED:
         detail = _("This page is part of another role's work. Your own work is in your queue.")
     elif status == 413:

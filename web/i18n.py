@@ -10,7 +10,6 @@ import texts
 from domain.text import Text
 from texts import LOCALES, translations
 
-LANG_COOKIE = "lang"
 _current: ContextVar[str] = ContextVar("locale", default=LOCALES[0])
 _display_timezone = "Asia/Shanghai"
 

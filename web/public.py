@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from db.health import database_health
 from settings import PROJECT_ROOT
 from texts import LOCALES
-from web import i18n
+from web.cookies import LANGUAGE
 from web.navigation import local_path
 
 FAVICON = PROJECT_ROOT / "static" / "favicon.ico"
@@ -28,7 +28,7 @@ async def switch_language(request: Request[Any, Any, Any]) -> Redirect:
         status_code=303,
         cookies=[
             Cookie(
-                key=i18n.LANG_COOKIE,
+                key=LANGUAGE,
                 value=locale,
                 max_age=365 * 24 * 3600,
                 samesite="lax",

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from web import i18n
+from web.cookies import LANGUAGE, cookies_of
 
 # No inline script anywhere: htmx is loaded from /static and configured through a meta tag.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -64,35 +63,13 @@ def head_as_get(send: Send) -> Send:
     return wrapped
 
 
-@lru_cache(maxsize=4096)
-def _parse_cookies(header: str) -> dict[str, str]:
-    cookies: dict[str, str] = {}
-    for part in header.split(";"):
-        name, _sep, value = part.strip().partition("=")
-        if name:
-            cookies.setdefault(name, value.strip().strip('"'))
-    return cookies
-
-
-def cookies_of(scope: Scope) -> dict[str, str]:
-    """The request's cookies, read once (each middleware and page asks)."""
-    state = scope.setdefault("state", {})
-    found: dict[str, str] | None = state.get("rd_cookies")
-    if found is None:
-        header = "; ".join(
-            value.decode("latin-1") for name, value in scope["headers"] if name == b"cookie"
-        )
-        found = state["rd_cookies"] = _parse_cookies(header[:8192])
-    return found
-
-
 def apply_locale(scope: Scope) -> None:
     """Serve this request in the remembered language, else the browser's, else Chinese."""
     accept = None
     for name, value in scope["headers"]:
         if name == b"accept-language":
             accept = value.decode("latin-1")
-    i18n.set_locale(i18n.choose_locale(cookies_of(scope).get(i18n.LANG_COOKIE), accept))
+    i18n.set_locale(i18n.choose_locale(cookies_of(scope).get(LANGUAGE), accept))
 
 
 def locale_middleware(app: ASGIApp) -> ASGIApp:

@@ -6,11 +6,11 @@ import json
 import secrets
 from typing import Any
 
-from litestar import Request
-from litestar.datastructures import Cookie
+from litestar.connection import ASGIConnection
 from redis.asyncio import Redis
 
-SESSION_COOKIE = "rd_session"
+from web import cookies
+
 SESSION_TTL = 7 * 24 * 3600
 _PREFIX = "session:"
 
@@ -41,14 +41,6 @@ class SessionStore:
             await self.redis.delete(_PREFIX + token)
 
 
-def private_cookie(request: Request[Any, Any, Any], key: str, value: str, max_age: int) -> Cookie:
-    """A cookie for this site's own use: never read by scripts, not sent along by other sites'
-    posts, HTTPS only outside development."""
-    return Cookie(
-        key=key,
-        value=value,
-        max_age=max_age,
-        httponly=True,
-        samesite="lax",
-        secure=not request.app.state.settings.debug,
-    )
+def session_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The session this request carries (read as the CSRF check reads it)."""
+    return cookies.read(connection, cookies.SESSION)

@@ -22,6 +22,7 @@ import httpx
 
 from dev import web_command
 from settings import PROJECT_ROOT
+from web.cookies import SESSION, cookie_name
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "6"))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))  # the median run is reported: two cores are noisy
@@ -189,7 +190,8 @@ def real_server_section(data: dict[str, str]) -> None:
     with serving(web_command(port, app="tests.bench_pages.bare:app"), env, port) as url:
         bare = drive(wrk, url + "/")
     report("baseline: bare Litestar + Jinja", bare, bare)
-    cookie = {"Cookie": f"rd_session={data['session']}"}
+    # DEBUG off: the production name, host-bound (web.cookies)
+    cookie = {"Cookie": f"{cookie_name(SESSION, secure=True)}={data['session']}"}
     token = token_for(env["SECRET_KEY"], data["session"])
     port = _free_port()
     with serving(web_command(port), env, port) as url:

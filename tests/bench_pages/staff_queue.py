@@ -57,9 +57,9 @@ async def _p50_p95(runs: int, action: Callable[[], Awaitable[Any]]) -> tuple[flo
 async def staff_section(client: Any, staff_token: str) -> None:
     import re
 
-    from web.sessions import SESSION_COOKIE
+    from web.cookies import SESSION
 
-    client.cookies.set(SESSION_COOKIE, staff_token)
+    client.cookies.set(SESSION, staff_token)
     first = await client.get("/staff/queue")
     deep_cursor = None
     page = first
@@ -81,9 +81,9 @@ async def staff_section(client: Any, staff_token: str) -> None:
 
 
 async def dashboard_section(client: Any, supervisor_token: str) -> None:
-    from web.sessions import SESSION_COOKIE
+    from web.cookies import SESSION
 
-    client.cookies.set(SESSION_COOKIE, supervisor_token)
+    client.cookies.set(SESSION, supervisor_token)
     p50, p95 = await _p50_p95(5, lambda: client.get("/staff/dashboard?days=30"))
     print(
         f"  dashboard, last 30 days ({REQUESTS:,} requests) p50 {p50:8.1f} ms   p95 {p95:8.1f} ms   (target <= 300 ms)"

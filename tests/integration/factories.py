@@ -170,9 +170,9 @@ async def session_for(merchant_id: int) -> str:
 
 async def sign_in(client: Any, merchant_id: int) -> None:
     """Sign a merchant in on this test client, as the code form would (a server-side session)."""
-    from web.sessions import SESSION_COOKIE
+    from web.cookies import SESSION
 
-    client.cookies.set(SESSION_COOKIE, await session_for(merchant_id))
+    client.cookies.set(SESSION, await session_for(merchant_id))
 
 
 def token_in(html: str) -> str:
@@ -352,9 +352,9 @@ async def staff_token(staff_id: int) -> str:
 
 async def staff_session(client: Any, staff_id: int) -> None:
     """Sign a staff member in on this test client, as the sign-in form would."""
-    from web.sessions import SESSION_COOKIE
+    from web.cookies import SESSION
 
-    client.cookies.set(SESSION_COOKIE, await staff_token(staff_id))
+    client.cookies.set(SESSION, await staff_token(staff_id))
 
 
 async def merchant_appeals(request_id: int, merchant_id: int, now: datetime, text: str) -> Any:

@@ -163,7 +163,8 @@ async def test_the_session_id_changes_at_sign_in_and_dies_at_sign_out(
     client: AsyncTestClient, deliver_outbox
 ) -> None:  # type: ignore[no-untyped-def,type-arg]
     await factories.merchant(phone=PHONE)
-    client.cookies.set("rd_session", "planted-by-someone-else")
+    # planted where the site's own cookie goes, which the new session's replaces
+    client.cookies.set("rd_session", "planted-by-someone-else", domain="127.0.0.1")
     code = await _request_code(client, deliver_outbox)
     await _enter_code(client, code)
     sessions = [c.value for c in client.cookies.jar if c.name == "rd_session"]

@@ -198,7 +198,7 @@ async def test_a_decision_on_a_request_changed_meanwhile_is_refused_with_fresh_d
 async def test_two_reviewers_deciding_at_the_same_moment_one_wins(
     client: Client, now: datetime
 ) -> None:
-    from web.sessions import SESSION_COOKIE
+    from web.cookies import SESSION
 
     merchant_id = await factories.merchant()
     request_id, rma = await factories.submitted(merchant_id, now)
@@ -208,7 +208,7 @@ async def test_two_reviewers_deciding_at_the_same_moment_one_wins(
         (tokens[0], "approve", {}),
         (tokens[1], "reject", {"reason_code": "other", "message": "No."}),
     ):
-        client.cookies.set(SESSION_COOKIE, token)
+        client.cookies.set(SESSION, token)
         screen = await client.get(f"/staff/requests/{rma}")
         forms.append((token, {"action": action, "version": "2",
                               "_csrf_token": factories.token_in(screen.text), **extra}))  # fmt: skip
@@ -218,7 +218,7 @@ async def test_two_reviewers_deciding_at_the_same_moment_one_wins(
             client.post(
                 f"/staff/requests/{rma}/decide",
                 data=data,
-                headers={"Cookie": f"{SESSION_COOKIE}={token}"},
+                headers={"Cookie": f"{SESSION}={token}"},
             )
             for token, data in forms
         )
@@ -294,7 +294,7 @@ async def test_a_claimed_request_is_left_to_whoever_works_on_it_until_the_claim_
 
     from redis.asyncio import Redis
 
-    from web.sessions import SESSION_COOKIE
+    from web.cookies import SESSION
 
     client.headers["Accept-Language"] = "en"
     merchant_id = await factories.merchant()
@@ -302,14 +302,14 @@ async def test_a_claimed_request_is_left_to_whoever_works_on_it_until_the_claim_
     first = await factories.staff_token(await factories.staff("wang", "reviewer"))
     second = await factories.staff_token(await factories.staff("liu", "reviewer"))
 
-    client.cookies.set(SESSION_COOKIE, first)
+    client.cookies.set(SESSION, first)
     screen = await client.get(f"/staff/requests/{rma}")
     token = factories.token_in(screen.text)
     taken = await client.post(f"/staff/requests/{rma}/claim", data={"_csrf_token": token})
     assert taken.status_code == 303
     assert "You are working on this request" in (await client.get(f"/staff/requests/{rma}")).text
 
-    client.cookies.set(SESSION_COOKIE, second)
+    client.cookies.set(SESSION, second)
     theirs = await client.get(f"/staff/requests/{rma}")
     assert "reviewer wang is working on this request" in theirs.text
     assert 'value="approve"' not in theirs.text
@@ -330,14 +330,14 @@ async def test_a_claimed_request_is_left_to_whoever_works_on_it_until_the_claim_
 async def test_next_in_queue_skips_what_someone_else_works_on(
     client: Client, now: datetime
 ) -> None:
-    from web.sessions import SESSION_COOKIE
+    from web.cookies import SESSION
 
     merchant_id = await factories.merchant()
     _, first = await factories.submitted(merchant_id, now - timedelta(hours=3))
     _, second = await factories.submitted(merchant_id, now - timedelta(hours=2))
     _, third = await factories.submitted(merchant_id, now - timedelta(hours=1))
     other = await factories.staff_token(await factories.staff("liu", "reviewer"))
-    client.cookies.set(SESSION_COOKIE, other)
+    client.cookies.set(SESSION, other)
     screen = await client.get(f"/staff/requests/{second}")
     await client.post(
         f"/staff/requests/{second}/claim", data={"_csrf_token": factories.token_in(screen.text)}

@@ -11,7 +11,7 @@ from litestar.testing import AsyncTestClient
 
 from db.tables import StaffUser
 from tests.integration import factories
-from web.sessions import SESSION_COOKIE
+from web.cookies import SESSION
 
 Client = AsyncTestClient  # type: ignore[type-arg]
 
@@ -40,11 +40,11 @@ async def _try(client: Client, username: str, password: str) -> object:
 async def test_a_reviewer_signs_in_to_their_queue_under_a_new_session(client: Client) -> None:
     await factories.staff("wangfang", "reviewer")
     await client.get("/staff/login")
-    before = client.cookies.get(SESSION_COOKIE)
+    before = client.cookies.get(SESSION)
     response = await _try(client, "wangfang", PASSWORD)
     assert response.status_code == 303, response.text
     assert response.headers["location"] == "/staff/queue"
-    assert client.cookies.get(SESSION_COOKIE) not in (None, before)
+    assert client.cookies.get(SESSION) not in (None, before)
     queue = await client.get("/staff/queue")
     assert queue.status_code == 200
     assert "reviewer wangfang" in queue.text

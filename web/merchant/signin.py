@@ -19,6 +19,7 @@ from db.crypto import seal_code
 from db.merchants import merchant_by_phone
 from db.outbox import add_to_outbox
 from domain.text import N_
+from web.cookies import PENDING_SIGN_IN, SESSION, forget, private_cookie, read
 from web.i18n import current_locale
 from web.i18n import gettext as _
 from web.limits import client_ip
@@ -31,9 +32,8 @@ from web.merchant.codes import (
 )
 from web.navigation import local_path, redirect_to
 from web.rendering import render
-from web.sessions import SESSION_COOKIE, SESSION_TTL, SessionStore, private_cookie
+from web.sessions import SESSION_TTL, SessionStore, session_token
 
-PENDING_COOKIE = "rd_signin"
 _PENDING_TTL = 10 * 60
 BAD_PHONE = N_("Please enter the 11-digit mobile number you gave when you ordered.")
 
@@ -87,7 +87,7 @@ async def login_submit(request: Request[Any, Any, Any]) -> Response[Any]:
     token = secrets.token_urlsafe(24)
     await request.app.state.redis.set(f"signin-pending:{token}", phone, ex=_PENDING_TTL)
     response = redirect_to(request, "/login/code?" + urlencode({"next": next_path}))
-    response.set_cookie(private_cookie(request, PENDING_COOKIE, token, _PENDING_TTL))
+    response.set_cookie(private_cookie(request, PENDING_SIGN_IN, token, _PENDING_TTL))
     return response
 
 
@@ -108,7 +108,7 @@ async def _send_code(request: Request[Any, Any, Any], phone: str, code: str) -> 
 
 
 async def _pending_phone(request: Request[Any, Any, Any]) -> str | None:
-    token = request.cookies.get(PENDING_COOKIE)
+    token = read(request, PENDING_SIGN_IN)
     if not token or len(token) > 64:
         return None
     redis: Redis = request.app.state.redis
@@ -153,20 +153,20 @@ async def code_submit(request: Request[Any, Any, Any]) -> Response[Any]:
         return _code_page(request, phone, next_path, _(message))
     sessions = SessionStore(request.app.state.redis)
     # a new session id at sign-in: one someone planted dies, and with it its CSRF token
-    await sessions.destroy(request.cookies.get(SESSION_COOKIE))
+    await sessions.destroy(session_token(request))
     token = await sessions.create({"merchant_id": merchant.id})
-    await request.app.state.redis.delete(f"signin-pending:{request.cookies.get(PENDING_COOKIE)}")
+    await request.app.state.redis.delete(f"signin-pending:{read(request, PENDING_SIGN_IN)}")
     response = redirect_to(request, next_path)
-    response.set_cookie(private_cookie(request, SESSION_COOKIE, token, SESSION_TTL))
-    response.delete_cookie(PENDING_COOKIE)
+    response.set_cookie(private_cookie(request, SESSION, token, SESSION_TTL))
+    forget(response, request, PENDING_SIGN_IN)
     return response
 
 
 @post("/logout", name="logout")
 async def logout(request: Request[Any, Any, Any]) -> Response[Any]:
-    await SessionStore(request.app.state.redis).destroy(request.cookies.get(SESSION_COOKIE))
+    await SessionStore(request.app.state.redis).destroy(session_token(request))
     response = redirect_to(request, "/")
-    response.delete_cookie(SESSION_COOKIE)
+    forget(response, request, SESSION)
     return response
 
 

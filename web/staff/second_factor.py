@@ -21,7 +21,7 @@ from domain.text import N_
 from web.i18n import gettext as _
 from web.navigation import local_path, redirect_to
 from web.rendering import render
-from web.sessions import SESSION_COOKIE, SessionStore
+from web.sessions import SessionStore, session_token
 from web.staff.session import new_session, signed_in_as
 
 PENDING_TTL = 10 * 60
@@ -51,7 +51,7 @@ async def start(
 
 
 async def _pending(request: Request[Any, Any, Any]) -> tuple[dict[str, Any], StaffAccount] | None:
-    session = await SessionStore(request.app.state.redis).load(request.cookies.get(SESSION_COOKIE))
+    session = await SessionStore(request.app.state.redis).load(session_token(request))
     staff_id = session.get("staff_pending") if session else None
     account = await staff_by_id(staff_id) if isinstance(staff_id, int) else None
     return (session, account) if session and account else None
@@ -136,7 +136,7 @@ async def _check_code(request: Request[Any, Any, Any]) -> Response[Any]:
     if step is None or not await _step_used(redis, account.id, step):
         session["tries"] = int(session.get("tries", 0)) + 1
         sessions = SessionStore(redis)
-        token = request.cookies.get(SESSION_COOKIE) or ""
+        token = session_token(request) or ""
         if session["tries"] >= SECOND_FACTOR_TRIES:
             await sessions.destroy(token)
             return render(request, "staff/login.html", status_code=429, next_path="/staff/queue",

@@ -7,8 +7,9 @@ from typing import Any
 from litestar import Request, Response
 
 from db.staff import StaffAccount
+from web.cookies import SESSION, private_cookie
 from web.navigation import redirect_to
-from web.sessions import SESSION_COOKIE, SessionStore, private_cookie
+from web.sessions import SessionStore, session_token
 
 STAFF_SESSION_TTL = 12 * 3600  # one working day; a shared counter PC does not stay signed in
 
@@ -19,10 +20,10 @@ async def new_session(
     """A new session under a new id — one someone planted dies, and with it its CSRF token —
     and on to `to`."""
     sessions = SessionStore(request.app.state.redis)
-    await sessions.destroy(request.cookies.get(SESSION_COOKIE))
+    await sessions.destroy(session_token(request))
     token = await sessions.create(data, ttl=ttl)
     response = redirect_to(request, to)
-    response.set_cookie(private_cookie(request, SESSION_COOKIE, token, ttl))
+    response.set_cookie(private_cookie(request, SESSION, token, ttl))
     return response
 
 

@@ -26,12 +26,13 @@ from domain.staff import (
 )
 from domain.text import N_
 from web.auth import signed_in_staff
+from web.cookies import SESSION, forget
 from web.i18n import gettext as _
 from web.i18n import ngettext
 from web.limits import Limit, allow, client_ip
 from web.navigation import local_path, redirect_to
 from web.rendering import render
-from web.sessions import SESSION_COOKIE, SessionStore
+from web.sessions import SessionStore, session_token
 from web.staff import second_factor
 from web.staff.session import signed_in_as
 
@@ -118,9 +119,9 @@ async def login_submit(request: Request[Any, Any, Any]) -> Response[Any]:
 
 @post("/staff/logout", name="staff_logout")
 async def logout(request: Request[Any, Any, Any]) -> Response[Any]:
-    await SessionStore(request.app.state.redis).destroy(request.cookies.get(SESSION_COOKIE))
+    await SessionStore(request.app.state.redis).destroy(session_token(request))
     response = redirect_to(request, "/staff/login?" + urlencode({"next": HOME}))
-    response.delete_cookie(SESSION_COOKIE)
+    forget(response, request, SESSION)
     return response
 
 
