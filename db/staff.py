@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from db.engine import atomic
 from db.staff_notifications import unread_count
 from db.tables import Outlet, Product, StaffUser
 from domain.lifecycle import Actor, Role
@@ -20,6 +21,7 @@ class StaffAccount:
     outlet_id: int | None
     unread_notices: int = 0  # staff notifications since they last looked (staff_by_id)
     notices_seen: int = 0
+    session_epoch: int = 0  # sessions begun in an earlier epoch are over (StaffUser)
 
     @property
     def queue_outlet(self) -> int | None:
@@ -42,6 +44,7 @@ _COLUMNS = (
     StaffUser.active,
     StaffUser.outlet,
     StaffUser.notices_seen,
+    StaffUser.session_epoch,
 )
 
 
@@ -54,6 +57,7 @@ def _account(row: dict[str, Any]) -> StaffAccount:
         active=bool(row["active"]),
         outlet_id=int(row["outlet"]) if row["outlet"] is not None else None,
         notices_seen=int(row["notices_seen"] or 0),
+        session_epoch=int(row["session_epoch"] or 0),
     )
 
 
@@ -144,18 +148,44 @@ async def create_staff(
     return int(rows[0]["id"])
 
 
-async def update_staff(staff_id: int, display_name: str, role: Role, outlet_id: int | None) -> None:
-    await StaffUser.update(
-        {
-            StaffUser.display_name: display_name.strip(),
-            StaffUser.role: role.value,
-            StaffUser.outlet: outlet_id,
-        }
-    ).where(StaffUser.id == staff_id)
+async def update_staff(
+    staff_id: int,
+    display_name: str,
+    role: Role,
+    outlet_id: int | None,
+    password_hash: str | None = None,
+) -> None:
+    """New name, role, outlet and perhaps password. A change of role, outlet or password ends
+    every session begun before it: what they were let into no longer holds."""
+    changes: dict[Any, Any] = {
+        StaffUser.display_name: display_name.strip(),
+        StaffUser.role: role.value,
+        StaffUser.outlet: outlet_id,
+    }
+    if password_hash is not None:
+        changes[StaffUser.password_hash] = password_hash
+    async with atomic():
+        before = await StaffUser.select(StaffUser.role, StaffUser.outlet).where(
+            StaffUser.id == staff_id
+        )
+        moved = bool(before) and (before[0]["role"], before[0]["outlet"]) != (role.value, outlet_id)
+        if moved or password_hash is not None:
+            await _end_sessions(staff_id)
+        await StaffUser.update(changes).where(StaffUser.id == staff_id)
 
 
 async def set_active(staff_id: int, active: bool) -> None:
-    await StaffUser.update({StaffUser.active: active}).where(StaffUser.id == staff_id)
+    """Deactivation ends every session of the account for good: reactivated, it signs in anew."""
+    async with atomic():
+        if not active:
+            await _end_sessions(staff_id)
+        await StaffUser.update({StaffUser.active: active}).where(StaffUser.id == staff_id)
+
+
+async def _end_sessions(staff_id: int) -> None:
+    await StaffUser.update({StaffUser.session_epoch: StaffUser.session_epoch + 1}).where(
+        StaffUser.id == staff_id
+    )
 
 
 async def staff_record(staff_id: int) -> dict[str, Any] | None:

@@ -106,6 +106,9 @@ class StaffUser(Table):
     # the second factor (supervisors): the TOTP secret, encrypted at rest; empty until enrolled
     totp_secret_enc = Text(default="")
     notices_seen = Integer(default=0)  # the newest staff notification this person has seen
+    # sessions carry the epoch they began in; deactivation or a new password or role moves it,
+    # ending every earlier session for good (a reactivated account starts afresh)
+    session_epoch = Integer(default=0)
 
 
 class PartnerClient(Table):

@@ -4,7 +4,7 @@ long failed sign-ins hold an account back."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from types import MappingProxyType
 
 from domain.terms import Role, State
@@ -122,18 +122,38 @@ NAME_REQUIRED = N_("Enter the name colleagues and merchants see.")
 OUTLET_REQUIRED = N_("Counter staff serve one outlet: choose it.")
 
 
+ROLE_REQUIRED = N_("Choose one of the roles listed.")
+OUTLET_UNKNOWN = N_("Choose one of the outlets listed.")
+
+
+def staff_role(value: str) -> Role | None:
+    """The staff role a form names, or None for anything else (a merchant's, a partner's, a
+    word nobody defined)."""
+    return next((role for role in STAFF_ROLES if role.value == value), None)
+
+
 def account_problems(
-    username: str, display_name: str, role: Role, outlet_id: int | None, password: str | None
+    username: str,
+    display_name: str,
+    role: Role | None,
+    outlet_id: int | None,
+    password: str | None,
+    outlets: Collection[int] = (),
 ) -> dict[str, Text]:
     """What is wrong with a staff account as a supervisor typed it, by field (empty: nothing).
+    `role` None: the form named none of the staff roles; `outlets` the outlets that exist;
     `password` None: the password stays as it is (an edit)."""
     problems: dict[str, Text] = {}
     if not USERNAME_PATTERN.fullmatch(username):
         problems["username"] = Text(USERNAME_RULE)
     if not display_name.strip() or len(display_name) > 100:
         problems["display_name"] = Text(NAME_REQUIRED)
-    if role is Role.COUNTER and outlet_id is None:
+    if role is None:
+        problems["role"] = Text(ROLE_REQUIRED)
+    elif role is Role.COUNTER and outlet_id is None:
         problems["outlet"] = Text(OUTLET_REQUIRED)
+    elif role is Role.COUNTER and outlet_id not in outlets:
+        problems["outlet"] = Text(OUTLET_UNKNOWN)
     if password is not None and (found := password_problem(password, username)) is not None:
         problems["password"] = found
     return problems

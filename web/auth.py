@@ -95,7 +95,7 @@ def current_merchant(request: Request[Any, Any, Any]) -> MerchantAccount:
 
 async def signed_in_staff(connection: ASGIConnection[Any, Any, Any, Any]) -> StaffAccount | None:
     """The active staff account this session belongs to (loaded once per request): a
-    deactivated account is signed out on its next click."""
+    deactivated account is signed out on its next click, and its sessions never come back."""
     state = connection.state
     if "staff" in state.dict():
         staff: StaffAccount | None = state.staff
@@ -103,8 +103,11 @@ async def signed_in_staff(connection: ASGIConnection[Any, Any, Any, Any]) -> Sta
     state.staff = None
     session = await SessionStore(connection.app.state.redis).load(session_token(connection))
     staff_id = session.get("staff_id") if session else None
-    if isinstance(staff_id, int):
-        state.staff = await staff_by_id(staff_id)
+    if session and isinstance(staff_id, int):
+        account = await staff_by_id(staff_id)
+        # a session begun before a deactivation or a new password or role is over for good
+        if account is not None and session.get("epoch", 0) == account.session_epoch:
+            state.staff = account
     return state.staff  # type: ignore[no-any-return]
 
 

@@ -53,6 +53,14 @@ async def client(settings: Settings) -> AsyncIterator[AsyncTestClient]:  # type:
 
 
 @pytest.fixture
+async def second_browser(settings: Settings) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
+    """Another browser on the same ReturnDesk (its own cookies), in English."""
+    async with AsyncTestClient(app=create_app(settings), base_url="http://127.0.0.1") as client:
+        client.headers["Accept-Language"] = "en"
+        yield client
+
+
+@pytest.fixture
 def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 

@@ -5,11 +5,9 @@ file of a request, each where it was attached."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import datetime
 from io import BytesIO
 
-import pytest
 from litestar.testing import AsyncTestClient
 from PIL import Image
 
@@ -17,19 +15,9 @@ from db.conversations import post_message
 from db.returns import apply_action
 from db.tables import EvidenceFile, SideCase
 from domain.lifecycle import Action, Actor, Command, Role
-from settings import Settings
 from tests.integration import factories
-from web.app import create_app
 
 Client = AsyncTestClient  # type: ignore[type-arg]
-
-
-@pytest.fixture
-async def staff_client(settings: Settings) -> AsyncIterator[Client]:
-    """A second browser: the reviewer's, beside the merchant's."""
-    async with AsyncTestClient(app=create_app(settings), base_url="http://127.0.0.1") as client:
-        client.headers["Accept-Language"] = "en"
-        yield client
 
 
 def _png(colour: tuple[int, int, int]) -> bytes:
@@ -56,13 +44,13 @@ async def _staff_posts(client: Client, rma: str, kind: str, body: str, name: str
 
 
 async def test_a_merchant_is_not_given_the_file_of_a_staff_note(
-    client: Client, staff_client: Client, now: datetime
+    client: Client, second_browser: Client, now: datetime
 ) -> None:
     merchant_id = await factories.merchant()
     _, rma = await factories.submitted(merchant_id, now)
-    await factories.staff_session(staff_client, await factories.staff("wangfang", "reviewer"))
-    note_file = await _staff_posts(staff_client, rma, "note", "Same SN as RD-old", "internal.png")
-    reply_file = await _staff_posts(staff_client, rma, "reply", "Label please", "example.png")
+    await factories.staff_session(second_browser, await factories.staff("wangfang", "reviewer"))
+    note_file = await _staff_posts(second_browser, rma, "note", "Same SN as RD-old", "internal.png")
+    reply_file = await _staff_posts(second_browser, rma, "reply", "Label please", "example.png")
 
     await factories.sign_in(client, merchant_id)
     for kind in ("original", "thumb"):
@@ -76,7 +64,7 @@ async def test_a_merchant_is_not_given_the_file_of_a_staff_note(
     assert f"/files/{reply_file}/thumb" in page.text
     assert f"/files/{note_file}/" not in page.text
     for kind in ("original", "thumb"):  # staff are given both
-        assert (await staff_client.get(f"/staff/files/{note_file}/{kind}")).status_code == 200
+        assert (await second_browser.get(f"/staff/files/{note_file}/{kind}")).status_code == 200
 
 
 async def test_a_merchant_is_not_given_a_file_of_another_merchants_request(
@@ -100,12 +88,12 @@ async def test_a_merchant_is_not_given_a_file_of_another_merchants_request(
 
 
 async def test_staff_see_every_file_of_a_request_where_it_was_attached(
-    client: Client, staff_client: Client, now: datetime
+    client: Client, second_browser: Client, now: datetime
 ) -> None:
     merchant_id = await factories.merchant()
     request_id, rma = await factories.submitted(merchant_id, now)
     merchant = Actor(Role.MERCHANT, f"merchant:{merchant_id}", merchant_id)
-    await factories.staff_session(staff_client, await factories.staff("wangfang", "reviewer"))
+    await factories.staff_session(second_browser, await factories.staff("wangfang", "reviewer"))
 
     in_message = await factories.staged(request_id, merchant.id, "in-message.jpg")
     assert isinstance(
@@ -138,9 +126,9 @@ async def test_staff_see_every_file_of_a_request_where_it_was_attached(
         staged_files=[with_appeal],
     )
     assert not hasattr(appealed, "code"), appealed
-    in_note = await _staff_posts(staff_client, rma, "note", "Check the courier", "in-note.png")
+    in_note = await _staff_posts(second_browser, rma, "note", "Check the courier", "in-note.png")
 
-    screen = await staff_client.get(f"/staff/requests/{rma}")
+    screen = await second_browser.get(f"/staff/requests/{rma}")
 
     files = {row["original_name"]: row["id"] for row in await EvidenceFile.select()}
     assert {"in-message.jpg", "in-case.jpg", "with-appeal.jpg", "in-note.png"} <= set(files)

@@ -105,3 +105,33 @@ async def test_only_supervisors_manage_accounts(client: Client) -> None:
             "/staff/people", data={"username": "x" + role, "_csrf_token": token}
         )
         assert made.status_code == 403
+
+
+async def test_a_role_or_outlet_nobody_defined_is_refused_by_its_field(client: Client) -> None:
+    await _supervisor(client)
+    outlet = await factories.outlet("SZ01")
+    accounts = await StaffUser.count()
+
+    for fields, words in (
+        ({"role": "bogus"}, "Choose one of the roles listed."),
+        ({"role": "merchant"}, "Choose one of the roles listed."),
+        ({"role": "counter", "outlet": "999999"}, "Choose one of the outlets listed."),
+        ({"role": "counter", "outlet": "99999999999999999999"}, "Counter staff serve one outlet"),
+    ):
+        refused = await _create(client, **fields)
+        assert refused.status_code == 422, fields
+        assert words in refused.text, fields
+    assert await StaffUser.count() == accounts
+
+    made = await _create(client, role="counter", outlet=str(outlet))
+    assert made.status_code == 303
+    (row,) = await StaffUser.select(StaffUser.id, StaffUser.role).where(
+        StaffUser.username == "liqiang"
+    )
+    token = factories.token_in((await client.get(f"/staff/people/{row['id']}")).text)
+    edit = {"display_name": "李强", "outlet": "", "password": "", "_csrf_token": token}
+    for fields in ({"role": "bogus"}, {"role": "counter", "outlet": "999999"}):
+        refused = await client.post(f"/staff/people/{row['id']}", data={**edit, **fields})
+        assert refused.status_code == 422, fields
+    kept = await StaffUser.select(StaffUser.role, StaffUser.outlet).where(StaffUser.id == row["id"])
+    assert kept == [{"role": "counter", "outlet": outlet}]

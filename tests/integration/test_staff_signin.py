@@ -142,3 +142,90 @@ async def test_five_wrong_codes_end_the_attempt(client: Client) -> None:
     ended = await _code_post(client, "/staff/login/enrol", "12345")
     assert ended.status_code == 429 and "Too many wrong codes" in ended.text
     assert (await client.get("/staff/login/enrol")).headers["location"] == "/staff/login"
+
+
+async def test_of_two_first_enrolments_at_once_only_the_first_key_signs_in(
+    client: Client, second_browser: Client
+) -> None:
+    import pyotp
+
+    await factories.staff("zhaolei", "supervisor")
+    client.headers["Accept-Language"] = "en"
+    for browser in (client, second_browser):
+        browser.follow_redirects = False
+        assert (await _try(browser, "zhaolei", PASSWORD)).headers["location"].endswith("/enrol")
+    first = pyotp.TOTP(_secret_on((await client.get("/staff/login/enrol")).text))
+    second = pyotp.TOTP(_secret_on((await second_browser.get("/staff/login/enrol")).text))
+    assert first.secret != second.secret
+
+    assert (await _code_post(client, "/staff/login/enrol", first.now())).status_code == 303
+    late = await _code_post(second_browser, "/staff/login/enrol", second.now())
+
+    assert late.status_code == 409 and "set up meanwhile, in another sign-in" in late.text
+    assert (await second_browser.get("/staff/queue")).status_code == 303  # not signed in
+    assert (await second_browser.get("/staff/login/enrol")).headers["location"] == "/staff/login"
+    # signing in again asks for the code of the key that was stored, and only that one
+    second_browser.cookies.clear()
+    assert (await _try(second_browser, "zhaolei", PASSWORD)).headers["location"].endswith("/code")
+    later = second.at(datetime.now(UTC), counter_offset=1)
+    assert (await _code_post(second_browser, "/staff/login/code", later)).status_code == 422
+
+
+@pytest.mark.parametrize("change", ["deactivate", "password", "role"])
+async def test_deactivation_a_new_password_or_role_end_every_session_for_good(
+    client: Client, second_browser: Client, change: str
+) -> None:
+    staff_id = await factories.staff("wangfang", "reviewer")
+    await factories.staff_session(client, staff_id)
+    assert (await client.get("/staff/queue")).status_code == 200
+    supervisor = second_browser
+    supervisor.follow_redirects = False
+    await factories.staff_session(supervisor, await factories.staff("zhao", "supervisor"))
+    form = await supervisor.get(f"/staff/people/{staff_id}")
+    token = factories.token_in(form.text)
+
+    if change == "deactivate":  # and back again: the cookie from before stays dead
+        for _ in range(2):
+            done = await supervisor.post(
+                f"/staff/people/{staff_id}/active", data={"_csrf_token": token}
+            )
+            assert done.status_code == 303
+    else:
+        fields = {"display_name": "王芳", "role": "reviewer", "outlet": "", "password": "",
+                  "_csrf_token": token}  # fmt: skip
+        if change == "password":
+            fields["password"] = "another-long-passphrase"
+        else:
+            fields["role"] = "inspector"
+        done = await supervisor.post(f"/staff/people/{staff_id}", data=fields)
+        assert done.status_code == 303
+
+    response = await client.get("/staff/queue")
+    assert response.status_code == 303 and response.headers["location"].startswith("/staff/login")
+    if change == "password":  # the new password signs in; the old one no longer does
+        client.cookies.clear()
+        assert (await _try(client, "wangfang", PASSWORD)).status_code == 422
+        again = await _try(client, "wangfang", "another-long-passphrase")
+        assert again.status_code == 303
+
+
+async def test_an_edit_that_changes_only_the_name_keeps_the_session(
+    client: Client, second_browser: Client
+) -> None:
+    staff_id = await factories.staff("wangfang", "reviewer")
+    await factories.staff_session(client, staff_id)
+    second_browser.follow_redirects = False
+    await factories.staff_session(second_browser, await factories.staff("zhao", "supervisor"))
+    token = factories.token_in((await second_browser.get(f"/staff/people/{staff_id}")).text)
+    done = await second_browser.post(
+        f"/staff/people/{staff_id}",
+        data={
+            "display_name": "王芳芳",
+            "role": "reviewer",
+            "outlet": "",
+            "password": "",
+            "_csrf_token": token,
+        },
+    )
+    assert done.status_code == 303
+    assert (await client.get("/staff/queue")).status_code == 200

@@ -24,7 +24,7 @@ from db.staff import (
     username_taken,
 )
 from domain.labels import ROLE_LABELS
-from domain.staff import MAX_PASSWORD_LENGTH, STAFF_ROLES, account_problems
+from domain.staff import MAX_PASSWORD_LENGTH, STAFF_ROLES, account_problems, staff_role
 from domain.terms import Role
 from domain.text import N_
 from web.auth import current_staff, staff_required
@@ -76,15 +76,33 @@ async def new_person(request: Request[Any, Any, Any]) -> Response[Any]:
     return await _form(request, {"role": Role.REVIEWER.value}, {})
 
 
-async def _read(request: Request[Any, Any, Any]) -> tuple[dict[str, str], Role, int | None]:
+class _Typed:
+    """An account form as typed (kept to show again) and as understood."""
+
+    def __init__(self, values: dict[str, str], role: Role | None, outlet_id: int | None,
+                 password: str | None) -> None:  # fmt: skip
+        self.values, self.role, self.outlet_id, self.password = values, role, outlet_id, password
+
+
+async def _read(request: Request[Any, Any, Any], *, editing: bool) -> _Typed:
     form = await request.form()
     values = {
         k: str(form.get(k) or "")[:200] for k in ("username", "display_name", "role", "outlet")
     }
     values["username"] = values["username"].strip().lower()[:60]
-    role = next((r for r in STAFF_ROLES if r.value == values["role"]), Role.REVIEWER)
+    role = staff_role(values["role"])
     outlet_id = whole_number(values["outlet"]) if role is Role.COUNTER else None
-    return values, role, outlet_id
+    password: str | None = str(form.get("password") or "")[: MAX_PASSWORD_LENGTH + 1]
+    if editing and not password:
+        password = None  # an edit with the field left empty keeps the password
+    return _Typed(values, role, outlet_id, password)
+
+
+async def _problems(typed: _Typed, username: str) -> dict[str, str]:
+    known = [int(o["id"]) for o in await outlets()]
+    problems = account_problems(username, typed.values["display_name"], typed.role,
+                                typed.outlet_id, typed.password, known)  # fmt: skip
+    return {field: render_text(text) for field, text in problems.items()}
 
 
 async def _audit(request: Request[Any, Any, Any], action: str, subject: str, detail: str) -> None:
@@ -95,19 +113,16 @@ async def _audit(request: Request[Any, Any, Any], action: str, subject: str, det
 
 @post("/staff/people", name="staff_person_create", guards=GUARDS)
 async def create(request: Request[Any, Any, Any]) -> Response[Any]:
-    values, role, outlet_id = await _read(request)
-    password = str((await request.form()).get("password") or "")[: MAX_PASSWORD_LENGTH + 1]
-    problems = account_problems(
-        values["username"], values["display_name"], role, outlet_id, password
-    )
-    errors = {field: render_text(text) for field, text in problems.items()}
-    if "username" not in errors and await username_taken(values["username"]):
+    typed = await _read(request, editing=False)
+    errors = await _problems(typed, typed.values["username"])
+    if "username" not in errors and await username_taken(typed.values["username"]):
         errors["username"] = _(NAME_TAKEN)
-    if errors:
-        return await _form(request, values, errors, status_code=422)
-    hashed = await asyncio.to_thread(hash_password, password)
-    await create_staff(values["username"], values["display_name"], role, outlet_id, hashed)
-    await _audit(request, "create_staff", values["username"], role.value)
+    if errors or typed.role is None or typed.password is None:
+        return await _form(request, typed.values, errors, status_code=422)
+    hashed = await asyncio.to_thread(hash_password, typed.password)
+    await create_staff(typed.values["username"], typed.values["display_name"], typed.role,
+                       typed.outlet_id, hashed)  # fmt: skip
+    await _audit(request, "create_staff", typed.values["username"], typed.role.value)
     return redirect_to(request, "/staff/people")
 
 
@@ -130,14 +145,18 @@ async def _record_or_404(staff_id: str) -> dict[str, Any]:
 @post("/staff/people/{staff_id:str}", name="staff_person_update", guards=GUARDS)
 async def update(request: Request[Any, Any, Any], staff_id: FromPath[str]) -> Response[Any]:
     found = await _record_or_404(staff_id)
-    values, role, outlet_id = await _read(request)
-    values["username"] = found["username"]  # a user name stays: the audit log names it
-    problems = account_problems(found["username"], values["display_name"], role, outlet_id, None)
-    if problems:
-        errors = {field: render_text(text) for field, text in problems.items()}
-        return await _form(request, values, errors, editing=int(found["id"]), status_code=422)
-    await update_staff(int(found["id"]), values["display_name"], role, outlet_id)
-    await _audit(request, "edit_staff", found["username"], role.value)
+    typed = await _read(request, editing=True)
+    typed.values["username"] = found["username"]  # a user name stays: the audit log names it
+    errors = await _problems(typed, found["username"])
+    if errors or typed.role is None:
+        return await _form(request, typed.values, errors, editing=int(found["id"]), status_code=422)
+    hashed = None
+    if typed.password is not None:
+        hashed = await asyncio.to_thread(hash_password, typed.password)
+    await update_staff(int(found["id"]), typed.values["display_name"], typed.role,
+                       typed.outlet_id, hashed)  # fmt: skip
+    detail = typed.role.value + (" · new password" if hashed else "")
+    await _audit(request, "edit_staff", found["username"], detail)
     return redirect_to(request, "/staff/people")
 
 

@@ -27,6 +27,9 @@ from web.staff.session import new_session, signed_in_as
 PENDING_TTL = 10 * 60
 WRONG_CODE = N_("This code is not right, or was used already. Enter the code your app shows now.")
 TOO_MANY = N_("Too many wrong codes. Please sign in again.")
+ENROLLED_ELSEWHERE = N_(
+    "The second factor of this account was set up meanwhile, in another sign-in. Please sign in again and enter the code from the app used there."
+)
 
 # remember the newest time step used, so a code seen over a shoulder cannot be used again
 _USE_STEP = """
@@ -42,7 +45,8 @@ async def start(
 ) -> Response[Any]:
     """Password accepted for an account that needs a second factor: a pending session (not a
     sign-in) and on to the code, or to enrolment the first time."""
-    pending: dict[str, Any] = {"staff_pending": account.id, "next": next_path, "tries": 0}
+    pending: dict[str, Any] = {"staff_pending": account.id, "next": next_path, "tries": 0,
+                               "epoch": account.session_epoch}  # fmt: skip
     enrolled = bool(await sealed_totp_secret(account.id))
     if not enrolled:
         pending["new_secret"] = pyotp.random_base32()
@@ -54,7 +58,9 @@ async def _pending(request: Request[Any, Any, Any]) -> tuple[dict[str, Any], Sta
     session = await SessionStore(request.app.state.redis).load(session_token(request))
     staff_id = session.get("staff_pending") if session else None
     account = await staff_by_id(staff_id) if isinstance(staff_id, int) else None
-    return (session, account) if session and account else None
+    if session is None or account is None or session.get("epoch", 0) != account.session_epoch:
+        return None
+    return session, account
 
 
 def _qr(account: StaffAccount, secret: str) -> Markup:
@@ -119,7 +125,17 @@ async def enrol_submit(request: Request[Any, Any, Any]) -> Response[Any]:
     return await _check_code(request)
 
 
+def _back_to_password(
+    request: Request[Any, Any, Any], account: StaffAccount, words: str, status_code: int
+) -> Response[Any]:
+    return render(request, "staff/login.html", status_code=status_code, next_path="/staff/queue",
+                  username=account.username, error=_(words), max_password=MAX_PASSWORD_LENGTH)  # fmt: skip
+
+
 async def _check_code(request: Request[Any, Any, Any]) -> Response[Any]:
+    """A code checked against the key the account has stored — or, while it has none, against
+    the key this sign-in is enrolling, which counts only if it is the one stored (the first
+    enrolment to store its key wins; any other sign-in starts again)."""
     found = await _pending(request)
     if found is None:
         return redirect_to(request, "/staff/login")
@@ -128,23 +144,29 @@ async def _check_code(request: Request[Any, Any, Any]) -> Response[Any]:
     code = str(form.get("code") or "").strip().replace(" ", "")[:12]
     settings = request.app.state.settings
     redis: Redis = request.app.state.redis
+    sessions = SessionStore(redis)
+    token = session_token(request) or ""
+    stored = await sealed_totp_secret(account.id)
     enrolling = session.get("new_secret")
-    secret = enrolling or open_totp_secret(
-        settings.secret_key, await sealed_totp_secret(account.id)
-    )
+    # a key stored meanwhile by another sign-in (or none on either side, after a reset): this
+    # sign-in's key is void, start again
+    if bool(stored) == bool(enrolling):
+        await sessions.destroy(token)
+        return _back_to_password(request, account, ENROLLED_ELSEWHERE, 409)
+    secret = enrolling or open_totp_secret(settings.secret_key, stored)
     step = _matching_step(secret, code, datetime.now(UTC))
     if step is None or not await _step_used(redis, account.id, step):
         session["tries"] = int(session.get("tries", 0)) + 1
-        sessions = SessionStore(redis)
-        token = session_token(request) or ""
         if session["tries"] >= SECOND_FACTOR_TRIES:
             await sessions.destroy(token)
-            return render(request, "staff/login.html", status_code=429, next_path="/staff/queue",
-                          username=account.username, error=_(TOO_MANY), max_password=MAX_PASSWORD_LENGTH)  # fmt: skip
+            return _back_to_password(request, account, TOO_MANY, 429)
         await sessions.replace(token, session, ttl=PENDING_TTL)
         return _page(request, account, session, _(WRONG_CODE), 422)
-    if enrolling:
-        await enrol_totp(account.id, seal_totp_secret(settings.secret_key, enrolling))
+    if enrolling and not await enrol_totp(
+        account.id, seal_totp_secret(settings.secret_key, enrolling)
+    ):
+        await sessions.destroy(token)  # another sign-in stored its key first
+        return _back_to_password(request, account, ENROLLED_ELSEWHERE, 409)
     return await signed_in_as(
         request, account, local_path(session.get("next"), default="/staff/queue")
     )

@@ -30,4 +30,5 @@ async def new_session(
 async def signed_in_as(
     request: Request[Any, Any, Any], account: StaffAccount, next_path: str
 ) -> Response[Any]:
-    return await new_session(request, {"staff_id": account.id}, STAFF_SESSION_TTL, next_path)
+    session = {"staff_id": account.id, "epoch": account.session_epoch}
+    return await new_session(request, session, STAFF_SESSION_TTL, next_path)

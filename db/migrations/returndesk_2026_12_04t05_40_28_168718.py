@@ -1,0 +1,36 @@
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.columns.column_types import Integer
+from piccolo.columns.indexes import IndexMethod
+
+ID = "2026-12-04T05:40:28:168718"
+VERSION = "1.38.0"
+DESCRIPTION = "staff session epoch"
+
+
+async def forwards():
+    manager = MigrationManager(
+        migration_id=ID, app_name="returndesk", description=DESCRIPTION
+    )
+
+    manager.add_column(
+        table_class_name="StaffUser",
+        tablename="staff_user",
+        column_name="session_epoch",
+        db_column_name="session_epoch",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    return manager
