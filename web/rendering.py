@@ -15,6 +15,7 @@ from settings import PROJECT_ROOT
 from web import i18n
 from web.csrf import FIELD as CSRF_FIELD
 from web.csrf import csrf_token
+from web.navigation import redirect_to
 
 STATIC_VERSION_FILES: dict[str, str] = {}
 
@@ -84,6 +85,29 @@ def page_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
     }
 
 
+def asks_for_fragment(request: Request[Any, Any, Any]) -> bool:
+    """An htmx request that swaps part of a page (a boosted one navigates: it wants the page)."""
+    return (
+        request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
+    )
+
+
+def fragment(
+    request: Request[Any, Any, Any],
+    template: str,
+    block: str,
+    *,
+    page: str,
+    **context: Any,
+) -> Response[Any]:
+    """A piece of a page for a route that exists only to swap it in (an as-you-type check, the
+    picker's thumbnails): its context holds that piece's needs alone, so any other request —
+    without script, or a boosted navigation — is sent to the page the piece lives on."""
+    if not asks_for_fragment(request):
+        return redirect_to(request, page)
+    return render(request, template, block=block, **context)
+
+
 def render(
     request: Request[Any, Any, Any],
     template: str,
@@ -108,8 +132,7 @@ def render(
     wants_block = (
         block is not None
         and block in compiled.blocks  # a block the template inherits is served as the page
-        and request.headers.get("hx-request") == "true"
-        and request.headers.get("hx-boosted") != "true"
+        and asks_for_fragment(request)
     )
     if wants_block:
         html = "".join(compiled.blocks[block](compiled.new_context(full)))  # type: ignore[index]

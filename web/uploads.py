@@ -16,7 +16,7 @@ from domain.evidence import MAX_BYTES, MAX_FILES, PreparedFile, too_many
 from web.i18n import render_text
 from web.image_work import clean_name
 from web.images import prepare_upload
-from web.params import whole_number
+from web.params import form_ids
 
 FILES_FIELD = "files"
 STAGED_FIELD = "staged"  # ids of files the picker already staged (with script on)
@@ -57,7 +57,7 @@ async def stage_form_files(
 ) -> Staged:
     """Stage the files chosen in the form, plus those the picker staged before; none if any
     chosen file cannot be accepted (the form comes back with the words, nothing applied)."""
-    already = [n for v in form.getall(STAGED_FIELD, []) if (n := whole_number(v)) is not None]
+    already = form_ids(form, STAGED_FIELD, most=MAX_FILES)
     prepared, problem = await prepared_files(chosen_files(form))
     if problem:
         return Staged([], problem)

@@ -152,3 +152,89 @@ async def test_a_message_longer_than_its_field_is_refused_and_not_kept(
     assert await Message.count() == 0
     page = await client.get(f"/returns/{rma}")
     assert 'maxlength="4000"' in page.text  # the field says so where it is typed
+
+
+@pytest.mark.parametrize("case", ["-1", "9" * 30, "other-request", "²"])
+async def test_a_staff_reply_to_a_case_not_of_this_request_is_refused_and_posts_nothing(
+    client: Any, now: datetime, case: str
+) -> None:
+    from db.tables import SideCase
+
+    merchant_id = await factories.merchant()
+    _request_id, rma = await factories.submitted(merchant_id, now)
+    other_id, _other = await factories.submitted(merchant_id, now)
+    foreign = await SideCase.insert(
+        SideCase(request=other_id, kind="logistics", body="lost", opened_by="merchant:1")
+    ).returning(SideCase.id)
+    if case == "other-request":
+        case = str(foreign[0]["id"])
+    await factories.staff_session(client, await factories.staff("wangfang", "reviewer"))
+    token = await factories.csrf_token(client, f"/staff/requests/{rma}")
+
+    response = await client.post(
+        f"/staff/requests/{rma}/messages",
+        data={
+            "body": "Your courier will call you",
+            "kind": "reply",
+            "case": case,
+            "_csrf_token": token,
+        },
+        follow_redirects=False,
+    )
+
+    assert response.status_code in (400, 404)
+    assert "<html" in response.text  # a page for a person, in their language
+    assert await Message.count() == 0
+
+
+@pytest.mark.parametrize("path", ["/returns/{rma}/messages", "/staff/requests/{rma}/messages"])
+async def test_more_staged_files_than_a_form_holds_is_a_400_and_nothing_is_posted(
+    client: Any, now: datetime, path: str
+) -> None:
+    merchant_id = await factories.merchant()
+    request_id, rma = await factories.submitted(merchant_id, now)
+    if path.startswith("/staff"):
+        staff_id = await factories.staff("wangfang", "reviewer")
+        await factories.staff_session(client, staff_id)
+        actor = f"staff:{staff_id}"
+    else:
+        await factories.sign_in(client, merchant_id)
+        actor = f"merchant:{merchant_id}"
+    staged = [str(await factories.staged(request_id, actor)) for _ in range(11)]
+    token = await factories.csrf_token(client, path.format(rma=rma).rsplit("/", 1)[0])
+
+    response = await client.post(
+        path.format(rma=rma),
+        data={"body": "photos", "kind": "reply", "staged": staged, "_csrf_token": token},
+        follow_redirects=False,
+    )
+
+    assert response.status_code == 400
+    assert await Message.count() == 0
+
+
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true", "HX-Boosted": "true"}])
+async def test_the_as_you_type_check_sends_anything_but_htmx_to_its_step(
+    client: Any, now: datetime, headers: dict[str, str]
+) -> None:
+    merchant_id = await factories.merchant()
+    await factories.sign_in(client, merchant_id)
+    order_id, items = await factories.order(merchant_id, now)
+    draft_id = await factories.draft(merchant_id, order_id, items)
+    token = await factories.csrf_token(client, f"/returns/drafts/{draft_id}/step/4")
+
+    response = await client.post(
+        f"/returns/drafts/{draft_id}/check/contact_phone",
+        data={"contact_phone": "12", "_csrf_token": token},
+        headers=headers,
+        follow_redirects=False,
+    )
+
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/returns/drafts/{draft_id}/step/4"
+    htmx = await client.post(
+        f"/returns/drafts/{draft_id}/check/contact_phone",
+        data={"contact_phone": "12", "_csrf_token": token},
+        headers={"HX-Request": "true"},
+    )
+    assert htmx.status_code == 200 and "<html" not in htmx.text

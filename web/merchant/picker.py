@@ -16,8 +16,9 @@ from db.staging import staged_file, unstage
 from web.auth import current_merchant, merchant_actor, merchant_required
 from web.files import file_response
 from web.merchant.request_view import own_request, page_url
+from web.navigation import redirect_to
 from web.params import row_id
-from web.rendering import render
+from web.rendering import asks_for_fragment, fragment
 from web.uploads import UPLOAD_BODY_LIMIT, chosen_files, prepared_files
 
 GUARDS = [merchant_required]
@@ -33,6 +34,8 @@ TEMPLATE = "merchant/request/picker.html"
 async def stage_files(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response[Any]:
     """The thumbnails of the files just chosen (and the words for any refused), as list items."""
     request_id, _version = await own_request(request, rma)
+    if not asks_for_fragment(request):  # the picker's script sends here; a form goes to its action
+        return redirect_to(request, page_url(rma))
     actor = merchant_actor(current_merchant(request))
     prepared, problem = await prepared_files(chosen_files(await request.form()))
     staged = []
@@ -43,8 +46,14 @@ async def stage_files(request: Request[Any, Any, Any], rma: FromPath[str]) -> Re
             staged.append(
                 {"id": file_id, "name": file.original_name, "thumb": file.thumb is not None}
             )
-    return render(
-        request, TEMPLATE, block="items", staged=staged, problem=problem, url=page_url(rma)
+    return fragment(
+        request,
+        TEMPLATE,
+        "items",
+        page=page_url(rma),
+        staged=staged,
+        problem=problem,
+        url=page_url(rma),
     )
 
 

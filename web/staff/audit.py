@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,7 +21,7 @@ from web.auth import current_staff, staff_required
 from web.i18n import gettext as _
 from web.i18n import local_day_start, local_time
 from web.navigation import redirect_to
-from web.params import whole_number
+from web.params import calendar_day, whole_number
 from web.rendering import render
 from web.staff.navigation import staff_nav
 
@@ -30,18 +30,11 @@ PAGE_SIZE = 50
 LONGEST_EXPORT_DAYS = 366
 
 
-def _day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text[:10]) if text else None
-    except ValueError:
-        return None
-
-
 def _filter(request: Request[Any, Any, Any]) -> tuple[AuditFilter, dict[str, str]]:
     query = request.query_params
     chosen = {name: query.get(name, "")[:60].strip() for name in ("actor", "action", "from", "to")}
     action = next((a for a in Action if a.value == chosen["action"]), None)
-    since, until = _day(chosen["from"]), _day(chosen["to"])
+    since, until = calendar_day(chosen["from"]), calendar_day(chosen["to"])
     wanted = AuditFilter(
         actor=chosen["actor"],
         action=action,
@@ -127,8 +120,8 @@ def _csv(rows: list[dict[str, Any]]) -> bytes:
 @get("/staff/export.csv", name="staff_export", guards=GUARDS)
 async def export(request: Request[Any, Any, Any]) -> Response[Any]:
     since, until = (
-        _day(request.query_params.get("from", "")),
-        _day(request.query_params.get("to", "")),
+        calendar_day(request.query_params.get("from", "")),
+        calendar_day(request.query_params.get("to", "")),
     )
     if (
         since is None

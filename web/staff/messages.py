@@ -17,7 +17,7 @@ from domain.lifecycle import FeePayer, Refusal
 from web.auth import current_staff, staff_required
 from web.i18n import render_text
 from web.navigation import redirect_to
-from web.params import row_id, whole_number
+from web.params import optional_id, row_id
 from web.rendering import render
 from web.staff.request_screen import TEMPLATE, found_request, screen_context, screen_url
 from web.uploads import UPLOAD_BODY_LIMIT, stage_form_files
@@ -35,7 +35,7 @@ async def write(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response
     form = await request.form()
     body = str(form.get("body") or "")
     internal = form.get("kind") == "note"
-    case_id = whole_number(form.get("case"))
+    case_id = optional_id(form, "case")  # 400 for anything but an id; NotFound if not its case
     staged = await stage_form_files(request, form, page.details.id, staff.actor.id)
     result: int | Refusal | str = staged.problem or await post_message(
         page.details.id,

@@ -7,7 +7,7 @@ requests appear on their own. Pages follow one another by keyset (`after`)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,9 +26,9 @@ from domain.risk import HIGH_FROM
 from domain.staff import QUEUE_STATES
 from domain.terms import Reason, State
 from web.auth import current_staff, staff_required
-from web.i18n import display_zone
 from web.i18n import gettext as _
-from web.params import whole_number
+from web.i18n import local_day_start
+from web.params import calendar_day, whole_number
 from web.rendering import render
 from web.staff import claims
 from web.staff.navigation import staff_nav
@@ -39,14 +39,9 @@ COUNTS_TTL = 5  # seconds
 
 def _day(text: str, after: int = 0) -> datetime | None:
     """Midnight (display time) starting a date typed as YYYY-MM-DD, `after` days later; None
-    for anything else."""
-    if len(text) != 10 or not text.isascii():
-        return None
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        return None
-    return datetime.combine(day + timedelta(days=after), time(), display_zone()).astimezone(UTC)
+    for anything else (the filter is left out)."""
+    day = calendar_day(text)
+    return local_day_start(day + timedelta(days=after)) if day else None
 
 
 async def _filter(request: Request[Any, Any, Any]) -> tuple[QueueFilter, dict[str, str]]:

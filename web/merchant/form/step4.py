@@ -23,7 +23,7 @@ from web.i18n import gettext as _
 from web.i18n import render_text
 from web.merchant.form.common import GUARDS, gone, now, own_draft, page, step_url, words
 from web.navigation import redirect_to
-from web.rendering import render
+from web.rendering import fragment
 
 FIELDS = (
     "resolution",
@@ -126,10 +126,11 @@ async def check_field(
         checked = check(values[field])
         if isinstance(checked, Text):
             errors[field] = render_text(checked)
-    return render(
+    return fragment(
         request,
         "merchant/form/step4.html",
-        block=f"field_{field}",
+        f"field_{field}",
+        page=step_url(draft.id, 4),
         step=4,
         step_names=[],
         draft=draft,
