@@ -148,3 +148,53 @@ async def test_staff_see_every_file_of_a_request_where_it_was_attached(
     assert f"/files/{files['in-case.jpg']}/" in case_page.text
     for seen in (page, case_page):
         assert f"/files/{in_note}/" not in seen.text
+
+
+async def test_staff_pick_files_as_merchants_do_and_send_them_with_a_note(
+    client: Client, now: datetime
+) -> None:
+    merchant_id = await factories.merchant()
+    _, rma = await factories.submitted(merchant_id, now)
+    await factories.staff_session(client, await factories.staff("wangfang", "reviewer"))
+    client.headers["Accept-Language"] = "en"
+    screen = await client.get(f"/staff/requests/{rma}")
+    assert 'class="picker-input" id="f-write-files"' in screen.text  # the merchant's picker
+    assert f'data-hx-post="/staff/requests/{rma}/staged"' in screen.text
+    token = factories.token_in(screen.text)
+
+    staged = await client.post(
+        f"/staff/requests/{rma}/staged",
+        files=[("files", ("label.png", _png((10, 10, 10)), "image/png"))],
+        data={"_csrf_token": token},
+        headers={"HX-Request": "true"},
+    )
+    assert staged.status_code == 200 and "<html" not in staged.text
+    (file_id,) = re.findall(r'name="staged" value="(\d+)"', staged.text)
+    thumb = await client.get(f"/staff/requests/{rma}/staged/{file_id}/thumb")
+    assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
+    sent = await client.post(
+        f"/staff/requests/{rma}/messages",
+        data={"body": "SN label", "kind": "note", "staged": file_id, "_csrf_token": token},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    (row,) = await EvidenceFile.select(EvidenceFile.id).where(
+        EvidenceFile.original_name == "label.png"
+    )
+    assert f"/staff/files/{row['id']}/thumb" in (await client.get(f"/staff/requests/{rma}")).text
+    # a merchant's session cannot stage on the staff screen, nor see what staff staged
+    await factories.sign_in(client, merchant_id)
+    refused = await client.get(
+        f"/staff/requests/{rma}/staged/{file_id}/thumb", follow_redirects=False
+    )
+    assert refused.status_code == 303 and refused.headers["location"].startswith("/staff/login")
+
+
+async def test_the_staff_screen_names_the_channel_in_words(client: Client, now: datetime) -> None:
+    _, rma = await factories.submitted(await factories.merchant(), now)
+    await factories.staff_session(client, await factories.staff("wangfang", "reviewer"))
+    client.headers["Accept-Language"] = "en"
+    screen = await client.get(f"/staff/requests/{rma}")
+    assert "<dd>Merchant portal</dd>" in screen.text and "<dd>web</dd>" not in screen.text
+    client.headers["Accept-Language"] = "zh-CN"
+    assert "<dd>web</dd>" not in (await client.get(f"/staff/requests/{rma}")).text

@@ -38,6 +38,9 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/staff/requests/{rma:str}/claim"): ALL,
     ("POST", "/staff/requests/{rma:str}/release"): ALL,
     ("POST", "/staff/requests/{rma:str}/messages"): ALL,
+    ("POST", "/staff/requests/{rma:str}/staged"): ALL,
+    ("GET", "/staff/requests/{rma:str}/staged/{file_id:str}/thumb"): ALL,
+    ("POST", "/staff/requests/{rma:str}/staged/{file_id:str}/remove"): ALL,
     ("POST", "/staff/requests/{rma:str}/cases/{case_id:str}/resolve"): ALL,
     ("GET", "/staff/files/{evidence_id:str}/{kind:str}"): ALL,
     ("GET", "/staff/requests/{rma:str}/documents"): ALL,
@@ -82,7 +85,7 @@ def test_every_staff_route_is_in_the_table(client: Client) -> None:
 
 def _filled(path: str, rma: str) -> str:
     values = {"rma": rma, "case_id": "1", "evidence_id": "1", "kind": "thumb",
-              "key": "notify:1:sms", "staff_id": "999999", "order_id": "1"}  # fmt: skip
+              "key": "notify:1:sms", "staff_id": "999999", "order_id": "1", "file_id": "1"}  # fmt: skip
     return re.sub(r"\{(\w+):str\}", lambda m: values[m.group(1)], path)
 
 

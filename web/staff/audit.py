@@ -14,7 +14,15 @@ from urllib.parse import urlencode
 from litestar import Request, Response, get
 
 from db.audit import AuditFilter, audit_page, requests_submitted_between, staff_actions
-from domain.labels import ACTION_LABELS, REASON_LABELS, RESOLUTION_LABELS, STATE_LABELS
+from domain.approvals import REASON_CODE_LABELS
+from domain.labels import (
+    ACTION_LABELS,
+    CHANNEL_LABELS,
+    REASON_LABELS,
+    RESOLUTION_LABELS,
+    ROLE_LABELS,
+    STATE_LABELS,
+)
 from domain.money import Money
 from domain.terms import Action, Reason, Resolution, Role, State
 from web.auth import current_staff, staff_required
@@ -63,6 +71,8 @@ async def audit(request: Request[Any, Any, Any]) -> Response[Any]:
         actions=[(a.value, _(ACTION_LABELS[a])) for a in Action],
         action_labels=ACTION_LABELS,
         state_labels=STATE_LABELS,
+        role_labels=ROLE_LABELS,
+        reason_code_labels={code: _(words) for code, words in REASON_CODE_LABELS.items()},
         export_problem=request.query_params.get("export_problem", "") == "1",
         staff_actions=await staff_actions(),
         staff_action_labels={
@@ -96,7 +106,7 @@ def _export_cells(row: dict[str, Any]) -> tuple[object, ...]:
         local_time(row["submitted_at"]).strftime("%Y-%m-%d %H:%M"),
         row["merchant_name"],
         row["order_no"],
-        row["channel"],
+        _(CHANNEL_LABELS[row["channel"]]) if row["channel"] in CHANNEL_LABELS else row["channel"],
         _label(REASON_LABELS, Reason, row["reason"]),
         _label(RESOLUTION_LABELS, Resolution, row["resolution"]),
         _label(STATE_LABELS, State, row["state"]),

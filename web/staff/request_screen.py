@@ -26,6 +26,7 @@ from domain.guards import not_theirs
 from domain.inspection import CHECKLIST
 from domain.labels import (
     ACTION_LABELS,
+    CHANNEL_LABELS,
     EVENT_LABELS,
     FEE_PAYER_LABELS,
     REASON_LABELS,
@@ -133,6 +134,7 @@ def _context(
         "state_labels": STATE_LABELS,
         "state_tones": STATE_TONE,
         "reason_labels": REASON_LABELS,
+        "channel_labels": CHANNEL_LABELS,
         "resolution_labels": RESOLUTION_LABELS,
         "who": _who,
         "findings": [
