@@ -4,16 +4,14 @@ sent once, a refusal is logged and retried, the log never keeps a sign-in code i
 from __future__ import annotations
 
 import asyncio
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 
 from db.tables import GatewayMessage
+from tests.integration.fake_sms import KEY, Provider, sms_provider
 from workers.gateways import (
     ByChannel,
     DevOutboxGateway,
@@ -48,39 +46,10 @@ def smtp() -> Iterator[tuple[int, _Inbox]]:
     controller.stop()
 
 
-PROVIDER: dict[str, Any] = {"fail_next": 0, "received": []}
-
-
-class _Provider(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if self.headers.get("Authorization") != "Bearer k3y":
-            self.send_response(401)
-            self.end_headers()
-            return
-        if PROVIDER["fail_next"]:
-            PROVIDER["fail_next"] -= 1
-            self.send_response(503)
-            self.end_headers()
-            self.wfile.write(b"busy")
-            return
-        PROVIDER["received"].append(body)
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(json.dumps({"id": f"msg-{len(PROVIDER['received'])}"}).encode())
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
-def provider() -> Iterator[str]:
-    PROVIDER.update(fail_next=0, received=[])
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Provider)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/sms"
-    server.shutdown()
+def provider() -> Iterator[Provider]:
+    with sms_provider() as running:
+        yield running
 
 
 async def test_an_email_goes_through_smtp_once(smtp: tuple[int, _Inbox]) -> None:
@@ -114,15 +83,15 @@ async def test_an_unreachable_smtp_server_is_a_logged_failure_to_retry() -> None
     assert rows == [{"status": "failed", "gateway": "smtp"}]
 
 
-async def test_an_sms_provider_that_fails_then_succeeds_sends_once(provider: str) -> None:
-    gateway = HttpSmsGateway(provider, "k3y")
-    PROVIDER["fail_next"] = 1
+async def test_an_sms_provider_that_fails_then_succeeds_sends_once(provider: Provider) -> None:
+    gateway = HttpSmsGateway(provider.url, KEY)
+    provider.fail_next = 1
     sms = Outgoing("signin:abc", "sms", "13800138000", "您的验证码是 123456", "您的验证码是 ••••••")
     with pytest.raises(GatewayError, match="503"):
         await deliver(gateway, sms)
     assert await deliver(gateway, sms) == "sent"
     assert await deliver(gateway, sms) == "sent before"
-    assert [m["idempotency_key"] for m in PROVIDER["received"]] == ["signin:abc"]
+    assert [m["idempotency_key"] for m in provider.received] == ["signin:abc"]
     log = (
         await GatewayMessage.select(
             GatewayMessage.status, GatewayMessage.body, GatewayMessage.response
@@ -134,24 +103,24 @@ async def test_an_sms_provider_that_fails_then_succeeds_sends_once(provider: str
     assert all("123456" not in row["body"] for row in log) and log[1]["response"] == "msg-1"
 
 
-async def test_a_wrong_key_is_refused_and_logged(provider: str) -> None:
+async def test_a_wrong_key_is_refused_and_logged(provider: Provider) -> None:
     with pytest.raises(GatewayError, match="401"):
         await deliver(
-            HttpSmsGateway(provider, "wrong"), Outgoing("k:1", "sms", "13800138000", "x", "x")
+            HttpSmsGateway(provider.url, "wrong"), Outgoing("k:1", "sms", "13800138000", "x", "x")
         )
 
 
 async def test_each_channel_goes_to_its_own_gateway(
-    provider: str, smtp: tuple[int, _Inbox]
+    provider: Provider, smtp: tuple[int, _Inbox]
 ) -> None:
     port, inbox = smtp
     both = ByChannel(
-        HttpSmsGateway(provider, "k3y"), SmtpGateway(f"smtp://127.0.0.1:{port}", "x@example.com")
+        HttpSmsGateway(provider.url, KEY), SmtpGateway(f"smtp://127.0.0.1:{port}", "x@example.com")
     )
     await deliver(both, Outgoing("n:1:sms", "sms", "13800138000", "短信", "短信"))
     await deliver(both, Outgoing("n:1:email", "email", "a@example.com", "邮件", "邮件"))
     await asyncio.sleep(0.1)
-    assert len(PROVIDER["received"]) == 1 and len(inbox.mails) == 1
+    assert len(provider.received) == 1 and len(inbox.mails) == 1
     assert DevOutboxGateway().name == "dev_outbox"
 
 

@@ -19,6 +19,7 @@ from db.tables import GatewayMessage, OutboxRow
 from dev import WORKER_COMMAND
 from settings import PROJECT_ROOT
 from tests.integration import factories
+from tests.integration.fake_sms import KEY, Provider, sms_provider
 from workers.embedded_redis import EmbeddedRedis
 
 # short leases, so a dead worker's jobs are taken over within seconds instead of minutes
@@ -33,7 +34,9 @@ def redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
     server.stop()
 
 
-def start_worker(redis: EmbeddedRedis, log: Path) -> subprocess.Popen[bytes]:
+def start_worker(
+    redis: EmbeddedRedis, log: Path, sms: Provider | None = None
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         **FAST_RECOVERY,
@@ -41,6 +44,8 @@ def start_worker(redis: EmbeddedRedis, log: Path) -> subprocess.Popen[bytes]:
         "DATABASE_POOL_SIZE": "2",
         "DEBUG": "1",
     }
+    if sms is not None:  # through the provider's HTTP API instead of the dev outbox
+        env |= {"SMS_GATEWAY_URL": sms.url, "SMS_GATEWAY_KEY": KEY}
     return subprocess.Popen(
         WORKER_COMMAND, cwd=PROJECT_ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
     )
@@ -111,23 +116,27 @@ async def test_a_worker_killed_mid_batch_leaves_every_sms_sent_exactly_once(
 ) -> None:
     keys = await requests_submitted(60, now)
     log = tmp_path / "worker.log"
-    first = start_worker(redis, log)
-    try:
-        deadline = time.monotonic() + 30
-        # polling the database another process writes to: there is no event to wait on
-        while sum((await sent_counts(keys)).values()) < 3 and time.monotonic() < deadline:  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
-        first.send_signal(signal.SIGKILL)  # no shutdown, no cleanup: claims and jobs left behind
-        first.wait()
-    finally:
-        stop(first)
-    killed_with = sum((await sent_counts(keys)).values())
-    assert killed_with < len(keys), "the worker finished before it was killed: nothing tested"
-    second = start_worker(redis, log)
-    try:
-        counts = await wait_until_all_sent(keys)
-    finally:
-        stop(second)
+    # a provider that takes its time, so the kill finds messages on their way: a fast worker
+    # would otherwise be done with all sixty before anyone could kill it
+    with sms_provider(delay=0.5) as sms:
+        first = start_worker(redis, log, sms)
+        try:
+            deadline = time.monotonic() + 30
+            while len(sms.received) < 3 and time.monotonic() < deadline:  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
+            first.send_signal(signal.SIGKILL)  # no shutdown, no cleanup: claims and jobs left
+            first.wait()
+        finally:
+            stop(first)
+        killed_with = sum((await sent_counts(keys)).values())
+        assert sms.received, log.read_text()[-3000:]
+        assert killed_with < len(keys), "the worker finished before it was killed: nothing tested"
+        sms.delay = 0
+        second = start_worker(redis, log, sms)
+        try:
+            counts = await wait_until_all_sent(keys)
+        finally:
+            stop(second)
     assert counts == dict.fromkeys(keys, 1), log.read_text()[-3000:]
 
 
