@@ -9,6 +9,7 @@ from typing import Any
 from litestar import Request, Response
 
 from db.errors import NotFound
+from db.notifications import mark_request_seen
 from db.request_views import (
     RequestDetails,
     RequestPage,
@@ -66,6 +67,17 @@ async def own_request(request: Request[Any, Any, Any], rma: str) -> tuple[int, i
     if found is None:
         raise NotFound(rma)
     return found
+
+
+async def request_seen(request: Request[Any, Any, Any], request_id: int) -> None:
+    """The merchant has the request in front of them: its notifications are read, and the bell
+    this response shows counts what is left. Only when some wait unread (the count the merchant
+    guard loaded), so a page with nothing unread, kept or not, costs no write."""
+    unread: int = request.state.dict().get("unread_count", 0)
+    if unread <= 0:
+        return
+    read = await mark_request_seen(current_merchant(request).id, request_id, datetime.now(UTC))
+    request.state.unread_count = max(0, unread - read)
 
 
 def page_url(rma: str) -> str:
