@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import os
 import threading
+import zipfile
 from collections.abc import Iterator
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -334,6 +335,52 @@ async def test_a_case_file_holds_the_record_and_every_file_with_hashes_that_chec
     )
     for words in ("证据包", rma, "成都火锅店", "照片模糊", manifest[1].split("  ")[0][:32]):
         assert words in text.replace("\n", ""), words
+
+
+async def test_the_case_file_names_staff_by_role_and_staff_number_not_by_name(
+    ctx: dict[str, Any], now: datetime
+) -> None:
+    from db.documents import request_case_file
+    from db.tables import Message
+
+    merchant_id = await factories.merchant()
+    # no evidence rows: the case file reads each file's bytes, and these tests keep none
+    request_id, rma = await factories.submitted(
+        merchant_id, now, evidence=0, reason="change_of_mind"
+    )
+    await factories.staff_decides(
+        request_id,
+        Action.REJECT,
+        now,
+        staff_id="staff:3",
+        name="审核员 王芳",
+        reason_code="evidence_unclear",
+        message="照片模糊",
+    )
+    await Message.insert(
+        Message(
+            request=request_id,
+            author_role="reviewer",
+            author_id="staff:3",
+            author_name="审核员 王芳",
+            body="请补拍序列号标签",
+        )
+    )
+    await request_case_file(request_id, rma, now)  # as the merchant's button asks
+
+    assert await render_document(ctx, await _document_key(request_id, "case_file"))
+    archive = zipfile.ZipFile(io.BytesIO(await ctx["files"].read(await _stored(request_id))))
+    reader = PdfReader(io.BytesIO(archive.read("case-file.pdf")))
+    # a narrow table cell may wrap the words: compared without their spaces
+    text = "".join("".join(page.extract_text() for page in reader.pages).split())
+    assert "照片模糊" in text and "请补拍序列号标签" in text
+    assert text.count("审核员·工号0003") == 2  # the rejection and the message
+    assert "王芳" not in text
+
+
+async def _stored(request_id: int) -> str:
+    row = await Document.select(Document.stored_name).where((Document.request_id == request_id) & (Document.kind == "case_file")).first()  # fmt: skip
+    return str(row["stored_name"])
 
 
 def _png() -> bytes:
