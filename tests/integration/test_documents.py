@@ -132,6 +132,40 @@ async def test_a_refund_makes_a_receipt_with_the_account_masked(
         assert words in text, words
 
 
+async def test_the_receipt_gives_each_deduction_its_own_line_and_amount(
+    ctx: dict[str, Any], now: datetime
+) -> None:
+    from db.tables import ReturnRequest
+
+    merchant = await factories.merchant()
+    # two terminals bought, one returned because the merchant changed their mind: the other
+    # is kept, and the return shipping the platform advanced is the merchant's to pay
+    order_id, items = await factories.order(merchant, now, serials=("SN-KEEP", "SN-BACK"))
+    request_id = await factories.draft(merchant, order_id, items[1:], reason="change_of_mind")
+    await factories.submit(request_id, merchant, now)
+    await factories.staff_decides(request_id, Action.APPROVE, now)
+    await ReturnRequest.update({ReturnRequest.shipping_advanced_fen: 1600}).where(
+        ReturnRequest.id == request_id
+    )
+    await factories.staff_decides(request_id, Action.RECEIVE, now, role="inspector")
+    await factories.staff_decides(
+        request_id, Action.INSPECT_PASS, now, role="inspector", confirmed_serials=("SN-BACK",)
+    )
+    await factories.staff_decides(
+        request_id, Action.REFUND, now, role="finance", payment_reference="WX-1"
+    )
+
+    assert await render_document(ctx, await _document_key(request_id, "refund_receipt"))
+
+    lines = (await _pdf(ctx, request_id, "refund_receipt")).pages[0].extract_text().splitlines()
+    amounts = [line for line in lines if "¥" in line]
+    assert any("订单实付" in line and "¥2,560.00" in line for line in amounts), amounts
+    assert any("本次未退回的商品" in line and "¥1,280.00" in line for line in amounts), amounts
+    assert any("由您承担的退货运费" in line and "¥16.00" in line for line in amounts), amounts
+    assert any("退款金额" in line and "¥1,264.00" in line for line in amounts), amounts
+    assert not any("、" in line for line in amounts)  # no line lumps two deductions
+
+
 async def _serials(request_id: int) -> list[str]:
     from db.tables import ReturnItem
 
