@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,12 +20,15 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
+from db.errors import DatabaseGone
+from db.location import sqlite_file
 from db.tables import TABLES
 
 _ROW_WRITES = ("INSERT", "UPDATE", "DELETE")
 _BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 SQLITE_BUSY_TIMEOUT = 30  # seconds a writer waits for the lock instead of failing at once
 READ_BUSY_TIMEOUT = 2  # a reader waits only in rare moments (WAL recovery), and blocks the loop
+FILE_CHECK_INTERVAL = 0.25  # seconds between looks at whether the file is still the one opened
 # Piccolo announces the database version whenever an engine is made; ReturnDesk makes several
 logging.getLogger("piccolo.engine.base").setLevel(logging.WARNING)
 
@@ -109,11 +115,35 @@ class PooledSQLiteEngine(SQLiteEngine):
     transactions, and a write that must wait for another process's lock, keep their threads.
     """
 
-    def __init__(self, path: str, pool_size: int = 4) -> None:
-        super().__init__(path=path, timeout=SQLITE_BUSY_TIMEOUT)
+    def __init__(self, path: str, pool_size: int = 4, *, create: bool = False) -> None:
+        super().__init__(path=path, timeout=SQLITE_BUSY_TIMEOUT, **_opening(path, create))
         self.pool = _SQLitePool(self.connection_kwargs, max(1, pool_size))
         self._readers = threading.local()
         self._writers = threading.local()
+        self.file = Path(path)
+        self._watched = not create
+        self._identity: tuple[int, int] | None = None
+        self._checked_until = 0.0
+
+    def check_file(self) -> None:
+        """Raise DatabaseGone unless the file at the path is still the one first served.
+
+        Open connections keep reading and writing a file that was moved or deleted, so without
+        this look the process would go on serving a database nobody else can see (and a new
+        connection would find nothing there). It costs a stat every FILE_CHECK_INTERVAL."""
+        now = time.monotonic()
+        if not self._watched or now < self._checked_until:
+            return
+        try:
+            status = os.stat(self.file)
+        except FileNotFoundError:
+            raise DatabaseGone(f"no database at {self.file}") from None
+        identity = (status.st_dev, status.st_ino)
+        if self._identity is None:
+            self._identity = identity
+        elif identity != self._identity:
+            raise DatabaseGone(f"the database at {self.file} is not the one this process opened")
+        self._checked_until = now + FILE_CHECK_INTERVAL
 
     def _reader(self) -> sqlite3.Connection:
         reader: sqlite3.Connection | None = getattr(self._readers, "connection", None)
@@ -144,6 +174,7 @@ class PooledSQLiteEngine(SQLiteEngine):
 
     def read_now(self, query: str, args: Any) -> list[dict[str, Any]]:
         """A SELECT with `?` placeholders, run at once on this thread's read connection."""
+        self.check_file()
         rows: list[dict[str, Any]] = self._reader().execute(query, args).fetchall()
         return rows
 
@@ -162,6 +193,7 @@ class PooledSQLiteEngine(SQLiteEngine):
                 local.connection = None
 
     async def get_connection(self) -> Any:
+        self.check_file()
         return _PooledConnection(self.pool, await self.pool.acquire())
 
     async def _run_in_new_connection(
@@ -177,6 +209,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         """A statement outside a transaction (a SELECT reads at once instead, see read_now):
         it takes its turn like a transaction (see _queued_write), then runs at once on this
         thread if it is a row write and the lock is free, else on a pooled connection's."""
+        self.check_file()
         async with _write_turn():
             if query.lstrip()[:6].upper() in _ROW_WRITES:
                 try:
@@ -204,15 +237,26 @@ class PooledSQLiteEngine(SQLiteEngine):
         return await connection.execute_fetchall(query, args or [])
 
 
-def make_engine(database_url: str, pool_size: int) -> Engine:  # type: ignore[type-arg]
-    """`sqlite:///PATH` or `postgresql://…`; pool_size 0 opens a connection per query."""
+def _opening(path: str, create: bool) -> dict[str, Any]:
+    """How a connection opens the file: SQLite creates a missing one unless told `mode=rw`, and
+    an empty database made in place of a missing one was served from (every page a 500)."""
+    if create:
+        return {}
+    return {"database": Path(path).absolute().as_uri() + "?mode=rw", "uri": True}
+
+
+def make_engine(database_url: str, pool_size: int, *, create: bool = False) -> Engine:  # type: ignore[type-arg]
+    """`sqlite:///PATH` or `postgresql://…`; pool_size 0 opens a connection per query. Only the
+    migration command creates an SQLite database (`create`); every other engine opens an
+    existing file or fails."""
     if database_url.startswith(("postgres://", "postgresql://")):
         return PostgresEngine(config={"dsn": database_url})
     path = database_url.removeprefix("sqlite:///")
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if create:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
     if pool_size <= 0:
-        return SQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT)
-    return PooledSQLiteEngine(path=path, pool_size=pool_size)
+        return SQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT, **_opening(path, create))
+    return PooledSQLiteEngine(path=path, pool_size=pool_size, create=create)
 
 
 _bound: dict[str, Any] = {}
@@ -228,8 +272,13 @@ def bind_database(database_url: str, pool_size: int) -> Engine:  # type: ignore[
     for table in TABLES:
         table._meta.db = db
     piccolo_conf.DB = db
-    _bound.update(key=(database_url, pool_size), pool_size=pool_size)
+    _bound.update(key=(database_url, pool_size), pool_size=pool_size, url=database_url)
     return db
+
+
+def bound_database() -> str:
+    """The URL of the database every table is bound to."""
+    return str(_bound["url"])
 
 
 def engine() -> Engine:  # type: ignore[type-arg]
@@ -296,40 +345,6 @@ async def reading() -> AsyncIterator[None]:
         yield
 
 
-async def read_rows(pg_sql: str, sqlite_sql: str, args: tuple[Any, ...]) -> list[Any] | None:
-    """A SELECT run straight on the driver where that is possible: the pooled SQLite engine's
-    read connection, a PostgreSQL transaction's connection, or one from the pool. None where
-    it is not (in an SQLite write transaction, without a pool): use Piccolo's engine then."""
-    db = engine()
-    if isinstance(db, PooledSQLiteEngine) and db.current_transaction.get() is None:
-        return db.read_now(sqlite_sql, args)
-    return await _postgres_rows(db, pg_sql, args)
-
-
-async def write_rows(pg_sql: str, sqlite_sql: str, args: tuple[Any, ...]) -> list[Any] | None:
-    """A lone INSERT, UPDATE or DELETE run straight on the driver where that is possible, as
-    read_rows runs a SELECT (for the writes every job makes: Piccolo's query machinery cost
-    more than the write). None where it is not: use Piccolo's engine then."""
-    db = engine()
-    if isinstance(db, PooledSQLiteEngine) and db.current_transaction.get() is None:
-        rows: list[Any] = await db.lone_write(sqlite_sql, list(args))
-        return rows
-    return await _postgres_rows(db, pg_sql, args)
-
-
-async def _postgres_rows(db: Any, sql: str, args: tuple[Any, ...]) -> list[Any] | None:
-    """On the PostgreSQL transaction's connection, or one from the pool; None elsewhere."""
-    if not isinstance(db, PostgresEngine):
-        return None
-    transaction = db.current_transaction.get()
-    if transaction is not None:
-        return [dict(row) for row in await transaction.connection.fetch(sql, *args)]
-    if db.pool is not None:
-        async with db.pool.acquire() as connection:
-            return [dict(row) for row in await connection.fetch(sql, *args)]
-    return None
-
-
 async def _connection_needs_no_reset(connection: Any) -> None:
     """asyncpg resets a connection (advisory locks, cursors, LISTEN, settings) each time it
     goes back to the pool: one more round trip per query. ReturnDesk changes none of those
@@ -339,6 +354,9 @@ async def _connection_needs_no_reset(connection: Any) -> None:
 async def open_database() -> None:
     db = engine()
     if isinstance(db, SQLiteEngine):
+        file = sqlite_file(bound_database())
+        if file is not None and not file.exists():
+            return  # nothing to open: run_migrations creates it, or db.health refuses to serve
         # WAL lets readers go on while one writer writes; it is a property of the file, kept.
         await db.run_ddl("PRAGMA journal_mode=WAL")
     elif isinstance(db, PostgresEngine) and _bound.get("pool_size", 0) > 0:
@@ -357,8 +375,15 @@ async def close_database() -> None:
 
 
 async def run_migrations() -> None:
+    """Migrate the bound database to this code's version, creating an SQLite file that is not
+    there yet (in WAL mode): with the migration command, the only way a database is made."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
+    file = sqlite_file(bound_database())
+    if file is not None and not file.exists():
+        file.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.closing(sqlite3.connect(file)) as made:
+            made.execute("PRAGMA journal_mode=WAL")
     response = await run_forwards(app_name="returndesk", migration_id="all", fake=False)
     if not response.success:
         raise RuntimeError(f"migrations failed: {response.message}")

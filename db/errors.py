@@ -7,3 +7,8 @@ class NotFound(Exception):
 
 class Conflict(Exception):
     """The request changed since the actor loaded it; nothing was written."""
+
+
+class DatabaseGone(Exception):
+    """The database file this process serves is no longer at its path (moved, deleted or
+    replaced): web/ answers 503, /healthz says the database is unavailable."""

@@ -38,3 +38,17 @@ async def mark_all_read(merchant_id: int, now: datetime) -> None:
     await Notification.update({Notification.read_at: now}).where(
         (Notification.merchant == merchant_id) & Notification.read_at.is_null()
     )
+
+
+async def mark_request_seen(merchant_id: int, request_id: int, now: datetime) -> int:
+    """The merchant's unread notifications about one request, read now: how many they were."""
+    read = (
+        await Notification.update({Notification.read_at: now})
+        .where(
+            (Notification.merchant == merchant_id)
+            & (Notification.request == request_id)
+            & Notification.read_at.is_null()
+        )
+        .returning(Notification.id)
+    )
+    return len(read)

@@ -87,7 +87,8 @@ class TimelineEntry:
 class ThreadMessage:
     id: int
     author_role: Role
-    author_name: str
+    author_id: str  # "staff:3", "merchant:1": what a merchant is shown (domain.attribution)
+    author_name: str  # shown on the staff side only
     body: str
     at: datetime
     files: tuple[Attachment, ...]
@@ -180,6 +181,7 @@ def _message(row: dict[str, Any], files: dict[int, list[Attachment]]) -> ThreadM
     return ThreadMessage(
         id=row["id"],
         author_role=Role(row["author_role"]),
+        author_id=row["author_id"],
         author_name=row["author_name"],
         body=row["body"],
         at=aware_at(row["created_at"]),

@@ -11,10 +11,45 @@ import json
 from functools import cache
 from typing import Any
 
+from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
 
-from db.engine import engine, read_rows, write_rows
+from db.engine import PooledSQLiteEngine, engine
 from db.tables import Event, Message, ReturnRequest, SideCase
+
+
+async def read_rows(pg_sql: str, sqlite_sql: str, args: tuple[Any, ...]) -> list[Any] | None:
+    """A SELECT run straight on the driver where that is possible: the pooled SQLite engine's
+    read connection, a PostgreSQL transaction's connection, or one from the pool. None where
+    it is not (in an SQLite write transaction, without a pool): use Piccolo's engine then."""
+    db = engine()
+    if isinstance(db, PooledSQLiteEngine) and db.current_transaction.get() is None:
+        return db.read_now(sqlite_sql, args)
+    return await _postgres_rows(db, pg_sql, args)
+
+
+async def write_rows(pg_sql: str, sqlite_sql: str, args: tuple[Any, ...]) -> list[Any] | None:
+    """A lone INSERT, UPDATE or DELETE run straight on the driver where that is possible, as
+    read_rows runs a SELECT (for the writes every job makes: Piccolo's query machinery cost
+    more than the write). None where it is not: use Piccolo's engine then."""
+    db = engine()
+    if isinstance(db, PooledSQLiteEngine) and db.current_transaction.get() is None:
+        rows: list[Any] = await db.lone_write(sqlite_sql, list(args))
+        return rows
+    return await _postgres_rows(db, pg_sql, args)
+
+
+async def _postgres_rows(db: Any, sql: str, args: tuple[Any, ...]) -> list[Any] | None:
+    """On the PostgreSQL transaction's connection, or one from the pool; None elsewhere."""
+    if not isinstance(db, PostgresEngine):
+        return None
+    transaction = db.current_transaction.get()
+    if transaction is not None:
+        return [dict(row) for row in await transaction.connection.fetch(sql, *args)]
+    if db.pool is not None:
+        async with db.pool.acquire() as connection:
+            return [dict(row) for row in await connection.fetch(sql, *args)]
+    return None
 
 
 # the statements here hold no braces but their placeholders

@@ -7,6 +7,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Literal, Protocol
 
+from domain.money import Deduction
 from domain.terms import Action, AppealOf, FeePayer, ItemReceipt, Reason, Resolution, Role, State
 from domain.text import N_, Text
 
@@ -240,6 +241,14 @@ FEE_PAYER_LABELS: Mapping[FeePayer, str] = MappingProxyType(
     {
         FeePayer.PLATFORM: N_("We pay the return shipping"),
         FeePayer.MERCHANT: N_("You pay the return shipping"),
+    }
+)
+
+# the refund receipt's lines between what was paid and what is refunded
+DEDUCTION_LABELS: Mapping[Deduction, str] = MappingProxyType(
+    {
+        Deduction.ITEMS_NOT_RETURNED: N_("Items not returned with this request"),
+        Deduction.RETURN_SHIPPING: N_("Return shipping you pay, advanced by us"),
     }
 )
 

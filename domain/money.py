@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import Enum
 from typing import Protocol
 
 from domain.terms import FeePayer, Resolution
@@ -77,6 +78,43 @@ class PricedItem(Protocol):
     def quantity(self) -> int: ...
 
 
+class Deduction(Enum):
+    """Why part of what the merchant paid is not refunded: each is its own line on the receipt."""
+
+    ITEMS_NOT_RETURNED = "items_not_returned"  # the order's goods this request did not return
+    RETURN_SHIPPING = "return_shipping"  # advanced by the platform, the merchant's to pay
+
+
+@dataclass(frozen=True)
+class RefundBreakdown:
+    """From what was paid to what is refunded: `paid_total` less each deduction is `refund`."""
+
+    paid_total: Money
+    deductions: tuple[tuple[Deduction, Money], ...]  # only those above zero, in receipt order
+    refund: Money
+
+
+def refund_breakdown(
+    items: Iterable[PricedItem],
+    fee_payer: FeePayer | None,
+    shipping_advanced: Money,
+    paid_total: Money,
+) -> RefundBreakdown:
+    """The refund rule (DESIGN §3) with its reasons: item price × quantity, minus return
+    shipping the platform advanced for a merchant who pays it; never below zero and never more
+    than the merchant paid. Shipping is deducted before the cap, so on an order paid below
+    its items' prices it comes out of the difference first: its line is what it cost."""
+    returned = sum((item.unit_price * item.quantity for item in items), Money(0))
+    shipping = shipping_advanced if fee_payer is FeePayer.MERCHANT else Money(0)
+    refund = max(Money(0), min(returned - shipping, paid_total))
+    not_returned = max(Money(0), paid_total - returned)
+    lines = (
+        (Deduction.ITEMS_NOT_RETURNED, not_returned),
+        (Deduction.RETURN_SHIPPING, paid_total - refund - not_returned),
+    )
+    return RefundBreakdown(paid_total, tuple(line for line in lines if line[1]), refund)
+
+
 def refund_amount(
     items: Iterable[PricedItem],
     resolution: Resolution,
@@ -84,11 +122,7 @@ def refund_amount(
     shipping_advanced: Money,
     paid_total: Money,
 ) -> Money:
-    """Item price × quantity, minus return shipping the platform advanced for a merchant who
-    pays it; never below zero and never more than the merchant paid."""
+    """What a request refunds: nothing for an exchange, else refund_breakdown's amount."""
     if resolution is Resolution.EXCHANGE:
         return Money(0)
-    amount = sum((item.unit_price * item.quantity for item in items), Money(0))
-    if fee_payer is FeePayer.MERCHANT:
-        amount -= shipping_advanced
-    return max(Money(0), min(amount, paid_total))
+    return refund_breakdown(items, fee_payer, shipping_advanced, paid_total).refund

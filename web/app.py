@@ -17,7 +17,8 @@ from litestar.static_files import create_static_files_router
 from litestar.types import Receive, Scope, Send
 from redis.asyncio import Redis
 
-from db.engine import bind_database, close_database, open_database
+from db.engine import bind_database, close_database
+from db.health import DatabaseNotReady, open_served_database
 from db.s3_files import file_store_for
 from settings import PROJECT_ROOT, Settings
 from web import i18n, merchant, public, staff, verify
@@ -30,6 +31,8 @@ from web.page_cache import PageCache
 from web.rendering import build_environment
 from web.security import head_as_get, locale_middleware, with_security_headers
 from web.uploads import FORM_BODY_LIMIT
+
+log = logging.getLogger("returndesk.web")
 
 
 class ReturnDeskApp(Litestar):
@@ -49,7 +52,12 @@ class ReturnDeskApp(Litestar):
 def _lifespan(settings: Settings) -> Any:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        await open_database()
+        try:
+            await open_served_database()
+        except DatabaseNotReady as refusal:
+            # said in one line before the server's traceback, then the server exits
+            log.critical("ReturnDesk will not start: %s", refusal)
+            raise
         app.state.redis = Redis.from_url(settings.effective_redis_url())
         # everything made at start-up lives as long as the process: keep it out of the garbage
         # collector's full passes, which otherwise walk it all and stall requests for tens of ms

@@ -14,7 +14,7 @@ from litestar.exceptions import HTTPException
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from db.errors import Conflict, NotFound
+from db.errors import Conflict, DatabaseGone, NotFound
 from domain.text import N_
 from web.cookies import DUPLICATE
 from web.i18n import gettext as _
@@ -37,6 +37,7 @@ _TITLES = {
 
 # a database or Redis that does not answer (down, restarting, read-only, locked for too long)
 _UNAVAILABLE: tuple[type[BaseException], ...] = (
+    DatabaseGone,
     RedisConnectionError,
     RedisTimeoutError,
     ConnectionError,
@@ -125,10 +126,10 @@ def unavailable(exc: BaseException) -> bool:
     return isinstance(exc, OSError)
 
 
-def unavailable_response(request: Request[Any, Any, Any]) -> Response[Any]:
+def unavailable_response(request: Request[Any, Any, Any], reason: object = "") -> Response[Any]:
     """503: what was typed is kept — htmx leaves the form in place and shows the words above it;
     without script the browser's Back brings the form back as it was filled in."""
-    log.warning("service unavailable on %s %s", request.method, request.url.path)
+    log.warning("service unavailable on %s %s: %s", request.method, request.url.path, reason)
     headers = {"Retry-After": "10", "Cache-Control": "no-store"}
     if request.headers.get("hx-request") == "true":
         apply_locale(request.scope)
@@ -141,7 +142,7 @@ def unavailable_response(request: Request[Any, Any, Any]) -> Response[Any]:
 
 def server_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if unavailable(exc):
-        return unavailable_response(request)
+        return unavailable_response(request, exc)
     if isinstance(exc, UnicodeError):
         return bad_input_handler(request, exc)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)

@@ -17,7 +17,8 @@ from db.documents import case_file_sources
 from db.files import FileStore
 from db.request_views import RequestPage
 from domain.approvals import REASON_CODE_LABELS
-from domain.labels import EVENT_LABELS, REASON_LABELS, ROLE_LABELS, STATE_LABELS
+from domain.attribution import as_merchant_sees
+from domain.labels import EVENT_LABELS, REASON_LABELS, STATE_LABELS
 from domain.side_cases import SIDE_CASE_LABELS
 
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
@@ -43,8 +44,9 @@ class _Words:
     def when(self, value: Any) -> str:
         return texts.format_full(value, self.locale, self.zone)
 
-    def who(self, role: Any, name: str) -> str:
-        return name or self._(ROLE_LABELS.get(role, "ReturnDesk"))
+    def who(self, role: Any, actor_id: str) -> str:
+        """As the merchant, who downloads it, is told: staff by role and staff number."""
+        return texts.render(as_merchant_sees(role, actor_id), self.locale, self.zone)
 
 
 async def _files(store: FileStore, request_id: int, words: _Words) -> list[dict[str, Any]]:
@@ -62,7 +64,7 @@ async def _files(store: FileStore, request_id: int, words: _Words) -> list[dict[
 
 def _messages(page: RequestPage, words: _Words) -> list[dict[str, str]]:
     def shown(message: Any, case: str) -> dict[str, str]:
-        return {"when": words.when(message.at), "who": words.who(message.author_role, message.author_name),
+        return {"when": words.when(message.at), "who": words.who(message.author_role, message.author_id),
                 "body": message.body, "case": case}  # fmt: skip
 
     threads = [shown(m, "") for m in page.thread]
@@ -74,7 +76,7 @@ def _messages(page: RequestPage, words: _Words) -> list[dict[str, str]]:
 def _timeline(page: RequestPage, words: _Words) -> list[dict[str, str]]:
     _ = words._
     return [{"when": words.when(e.at), "what": _(EVENT_LABELS[e.action]),
-             "who": words.who(e.actor_role, e.actor_name),
+             "who": words.who(e.actor_role, e.actor_id),
              "state": _(STATE_LABELS[e.to_state]) if e.to_state else "",
              "reason_code": _(REASON_CODE_LABELS[e.reason_code]) if e.reason_code in REASON_CODE_LABELS else e.reason_code, "message": e.message}
             for e in reversed(page.timeline)]  # fmt: skip

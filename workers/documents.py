@@ -16,7 +16,14 @@ from db.files import FileStore
 from db.merchants import merchant_by_id
 from db.outbox import payload_of
 from db.request_views import RequestPage, refund_account, request_page
-from domain.labels import FEE_PAYER_LABELS, REASON_LABELS, REFUND_METHOD_LABELS, RESOLUTION_LABELS
+from domain.labels import (
+    DEDUCTION_LABELS,
+    FEE_PAYER_LABELS,
+    REASON_LABELS,
+    REFUND_METHOD_LABELS,
+    RESOLUTION_LABELS,
+)
+from domain.money import refund_breakdown
 from domain.terms import Action
 from domain.verification import verification_token
 from workers.case_file import case_file_facts, case_file_zip
@@ -79,6 +86,10 @@ async def refund_receipt_facts(ctx: dict[str, Any], page: RequestPage, merchant:
     _holder, _bank, last4 = await refund_account(page.details.id)
     method = REFUND_METHOD_LABELS.get(page.details.refund_method)
     refund = snapshot.refund_amount
+    # the reasons for what is not refunded, one line each, by the rule that computed the refund
+    breakdown = refund_breakdown(
+        snapshot.items, snapshot.fee_payer, snapshot.shipping_advanced, snapshot.paid_total
+    )
     return {
         "rma": page.details.rma,
         "merchant": merchant,
@@ -86,7 +97,10 @@ async def refund_receipt_facts(ctx: dict[str, Any], page: RequestPage, merchant:
         "items": _items(page, locale),
         "paid_total": str(snapshot.paid_total),
         "refund_amount": str(refund) if refund is not None else "",
-        "deduction": str(snapshot.paid_total - refund) if refund is not None else "",
+        "deductions": [
+            {"label": _(DEDUCTION_LABELS[kind]), "amount": str(amount)}
+            for kind, amount in (breakdown.deductions if refund is not None else ())
+        ],
         "method": _(method) if method else page.details.refund_method,
         "account": f"**** {last4}" if last4 else "",
         "payment_reference": snapshot.payment_reference or "",

@@ -13,7 +13,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError, TimeoutError
 
-from db.engine import bind_database, close_database, open_database
+from db.engine import bind_database, close_database
+from db.health import DatabaseNotReady, open_served_database
 from db.s3_files import file_store_for
 from settings import Settings, redis_url_from_env
 from workers.documents import render_document
@@ -70,7 +71,11 @@ async def startup(ctx: dict[str, Any]) -> None:
     _log_jobs()
     settings = Settings.from_env()
     bind_database(settings.database_url, settings.database_pool_size)
-    await open_database()
+    try:
+        await open_served_database()
+    except DatabaseNotReady as refusal:
+        log.critical("the worker will not start: %s", refusal)
+        raise
     ctx["secret_key"] = settings.secret_key
     ctx["job_lease"] = timedelta(seconds=settings.job_lease_seconds)
     ctx.setdefault("gateway", gateways_for(settings))
@@ -89,7 +94,8 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-    ctx["pdf"].close()
+    if "pdf" in ctx:  # not there when start-up was refused (see startup)
+        ctx["pdf"].close()
     await close_database()
 
 

@@ -51,12 +51,35 @@ async def test_a_reviewer_works_through_the_queue_approving(live_server: str, de
     await expect(rows.first).to_contain_text(first)  # submitted earlier: due sooner
     await rows.first.get_by_role("link", name=first).click()
     await expect(desk.get_by_role("heading", name=f"退货申请 {first}")).to_be_visible()
-    await desk.locator("#act-approve").get_by_role("button", name="……并打开队列中的下一个").click()
+    await desk.locator("#act-approve").get_by_role("button", name="通过并打开下一个").click()
 
     await expect(desk.get_by_role("heading", name=f"退货申请 {second}")).to_be_visible()
     await desk.get_by_role("link", name="返回待办队列").click()
     await expect(rows).to_have_count(1)
     await expect(rows.first).to_contain_text(second)
+
+
+async def test_every_decision_button_keeps_its_words_on_one_line(
+    live_server: str, desk: Page
+) -> None:
+    merchant_id = await factories.merchant()
+    _, rma = await factories.submitted(merchant_id, datetime.now(UTC))
+    await factories.staff("wangfang", "reviewer")
+    await _sign_in(desk, live_server, "wangfang")
+    await desk.goto(f"{live_server}/staff/requests/{rma}")
+
+    lines = await desk.eval_on_selector_all(
+        ".decision .actions .btn",
+        """buttons => buttons.map(button => {
+            const style = getComputedStyle(button);
+            const text = button.clientHeight - parseFloat(style.paddingTop)
+                - parseFloat(style.paddingBottom);
+            return [button.textContent.trim(), Math.round(text / parseFloat(style.lineHeight))];
+        })""",
+    )
+
+    assert ["请商户补充资料", 1] in lines  # it wrapped inside a narrow button
+    assert [words for words, count in lines if count != 1] == []
 
 
 async def test_a_search_narrows_the_queue_without_a_reload(live_server: str, desk: Page) -> None:

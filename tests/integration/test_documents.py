@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import os
 import threading
+import zipfile
 from collections.abc import Iterator
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -129,6 +130,40 @@ async def test_a_refund_makes_a_receipt_with_the_account_masked(
     text = (await _pdf(ctx, request_id, "refund_receipt")).pages[0].extract_text()
     for words in ("退款凭证", rma, "WX20261202-77", "¥"):
         assert words in text, words
+
+
+async def test_the_receipt_gives_each_deduction_its_own_line_and_amount(
+    ctx: dict[str, Any], now: datetime
+) -> None:
+    from db.tables import ReturnRequest
+
+    merchant = await factories.merchant()
+    # two terminals bought, one returned because the merchant changed their mind: the other
+    # is kept, and the return shipping the platform advanced is the merchant's to pay
+    order_id, items = await factories.order(merchant, now, serials=("SN-KEEP", "SN-BACK"))
+    request_id = await factories.draft(merchant, order_id, items[1:], reason="change_of_mind")
+    await factories.submit(request_id, merchant, now)
+    await factories.staff_decides(request_id, Action.APPROVE, now)
+    await ReturnRequest.update({ReturnRequest.shipping_advanced_fen: 1600}).where(
+        ReturnRequest.id == request_id
+    )
+    await factories.staff_decides(request_id, Action.RECEIVE, now, role="inspector")
+    await factories.staff_decides(
+        request_id, Action.INSPECT_PASS, now, role="inspector", confirmed_serials=("SN-BACK",)
+    )
+    await factories.staff_decides(
+        request_id, Action.REFUND, now, role="finance", payment_reference="WX-1"
+    )
+
+    assert await render_document(ctx, await _document_key(request_id, "refund_receipt"))
+
+    lines = (await _pdf(ctx, request_id, "refund_receipt")).pages[0].extract_text().splitlines()
+    amounts = [line for line in lines if "¥" in line]
+    assert any("订单实付" in line and "¥2,560.00" in line for line in amounts), amounts
+    assert any("本次未退回的商品" in line and "¥1,280.00" in line for line in amounts), amounts
+    assert any("由您承担的退货运费" in line and "¥16.00" in line for line in amounts), amounts
+    assert any("退款金额" in line and "¥1,264.00" in line for line in amounts), amounts
+    assert not any("、" in line for line in amounts)  # no line lumps two deductions
 
 
 async def _serials(request_id: int) -> list[str]:
@@ -334,6 +369,52 @@ async def test_a_case_file_holds_the_record_and_every_file_with_hashes_that_chec
     )
     for words in ("证据包", rma, "成都火锅店", "照片模糊", manifest[1].split("  ")[0][:32]):
         assert words in text.replace("\n", ""), words
+
+
+async def test_the_case_file_names_staff_by_role_and_staff_number_not_by_name(
+    ctx: dict[str, Any], now: datetime
+) -> None:
+    from db.documents import request_case_file
+    from db.tables import Message
+
+    merchant_id = await factories.merchant()
+    # no evidence rows: the case file reads each file's bytes, and these tests keep none
+    request_id, rma = await factories.submitted(
+        merchant_id, now, evidence=0, reason="change_of_mind"
+    )
+    await factories.staff_decides(
+        request_id,
+        Action.REJECT,
+        now,
+        staff_id="staff:3",
+        name="审核员 王芳",
+        reason_code="evidence_unclear",
+        message="照片模糊",
+    )
+    await Message.insert(
+        Message(
+            request=request_id,
+            author_role="reviewer",
+            author_id="staff:3",
+            author_name="审核员 王芳",
+            body="请补拍序列号标签",
+        )
+    )
+    await request_case_file(request_id, rma, now)  # as the merchant's button asks
+
+    assert await render_document(ctx, await _document_key(request_id, "case_file"))
+    archive = zipfile.ZipFile(io.BytesIO(await ctx["files"].read(await _stored(request_id))))
+    reader = PdfReader(io.BytesIO(archive.read("case-file.pdf")))
+    # a narrow table cell may wrap the words: compared without their spaces
+    text = "".join("".join(page.extract_text() for page in reader.pages).split())
+    assert "照片模糊" in text and "请补拍序列号标签" in text
+    assert text.count("审核员·工号0003") == 2  # the rejection and the message
+    assert "王芳" not in text
+
+
+async def _stored(request_id: int) -> str:
+    row = await Document.select(Document.stored_name).where((Document.request_id == request_id) & (Document.kind == "case_file")).first()  # fmt: skip
+    return str(row["stored_name"])
 
 
 def _png() -> bytes:

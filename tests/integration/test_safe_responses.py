@@ -127,7 +127,8 @@ async def test_redis_that_does_not_answer_gets_a_503_page_in_the_users_language(
         response = await client.get("/notifications")
     assert response.status_code == 503
     assert "ReturnDesk is briefly unavailable" in response.text
-    assert "What you typed is still in the form" in response.text
+    # a page asked for, not a form sent: it says to try again, not that a form was kept
+    assert "We cannot show this page just now" in response.text
     assert_safe(response)
 
 

@@ -20,7 +20,7 @@ from db.engine import PooledSQLiteEngine
 
 @pytest.fixture
 async def pooled(tmp_path: Path) -> AsyncIterator[PooledSQLiteEngine]:
-    engine = PooledSQLiteEngine(str(tmp_path / "own.sqlite3"), pool_size=2)
+    engine = PooledSQLiteEngine(str(tmp_path / "own.sqlite3"), pool_size=2, create=True)
     await engine.run_ddl("PRAGMA journal_mode=WAL")
     await engine.run_ddl("CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT NOT NULL UNIQUE)")
     yield engine

@@ -412,3 +412,28 @@ async def test_an_exchange_ships_a_new_unit_named_by_its_serial(en: Client, now:
         ReturnRequest.id == request_id
     )
     assert row[0]["replacement_serial"] == "P8ANEW00002"
+
+
+@pytest.mark.parametrize(
+    "lang,decided_then_next",
+    [
+        ("zh-CN", ["通过并打开下一个", "请商户补充资料并打开下一个", "拒绝并打开下一个"]),
+        ("en", ["Approve and next", "Ask for information and next"]),
+    ],
+)
+async def test_each_decision_and_next_button_says_the_whole_decision(
+    client: Client, now: datetime, lang: str, decided_then_next: list[str]
+) -> None:
+    merchant_id = await factories.merchant()
+    _, rma = await factories.submitted(merchant_id, now)
+    await _as(client, "reviewer")
+
+    screen = await client.get(f"/staff/requests/{rma}", headers={"Accept-Language": lang})
+
+    buttons = [
+        re.sub(r"\s+", " ", words).strip()
+        for words in re.findall(r"<button[^>]*>(.*?)</button>", screen.text, re.S)
+    ]
+    assert not [words for words in buttons if words.startswith(("…", "..."))]
+    for words in decided_then_next:
+        assert words in buttons

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.lifecycle import FeePayer, ItemSnapshot, Resolution
-from domain.money import Money, refund_amount
+from domain.money import Deduction, Money, refund_amount, refund_breakdown
 
 
 def test_money_prints_as_yuan_with_thousands_separators():
@@ -119,3 +119,38 @@ def test_refund_always_lies_between_zero_and_what_was_paid(prices, payer, advanc
     items = [ItemSnapshot("terminal", Money(price), quantity, None) for price, quantity in prices]
     amount = refund_amount(items, Resolution.REFUND, payer, Money(advanced), Money(paid))
     assert Money(0) <= amount <= Money(paid)
+
+
+def test_the_breakdown_names_each_deduction_with_its_amount():
+    # a terminal and two cables bought; the terminal returned; the merchant pays the shipping
+    paid = TERMINAL.unit_price + CABLE.unit_price * 2
+    breakdown = refund_breakdown((TERMINAL,), FeePayer.MERCHANT, Money(1600), paid)
+    assert breakdown.deductions == (
+        (Deduction.ITEMS_NOT_RETURNED, Money(6000)),
+        (Deduction.RETURN_SHIPPING, Money(1600)),
+    )
+    assert breakdown.refund == Money(126400)
+
+
+def test_a_full_refund_has_no_deduction():
+    breakdown = refund_breakdown((TERMINAL,), FeePayer.PLATFORM, Money(1600), Money(128000))
+    assert breakdown.deductions == () and breakdown.refund == Money(128000)
+
+
+@given(
+    prices=st.lists(st.tuples(st.integers(0, 10**7), st.integers(1, 5)), max_size=5),
+    payer=st.sampled_from([None, *FeePayer]),
+    advanced=st.integers(0, 10**5),
+    paid=st.integers(0, 10**8),
+)
+def test_what_was_paid_less_each_deduction_is_the_refund(prices, payer, advanced, paid):
+    items = [ItemSnapshot("terminal", Money(price), quantity, None) for price, quantity in prices]
+    breakdown = refund_breakdown(items, payer, Money(advanced), Money(paid))
+    deducted = sum((amount for _kind, amount in breakdown.deductions), Money(0))
+    assert Money(paid) - deducted == breakdown.refund
+    assert breakdown.refund == refund_amount(
+        items, Resolution.REFUND, payer, Money(advanced), Money(paid)
+    )
+    assert all(amount > Money(0) for _kind, amount in breakdown.deductions)
+    shipping = dict(breakdown.deductions).get(Deduction.RETURN_SHIPPING, Money(0))
+    assert shipping <= (Money(advanced) if payer is FeePayer.MERCHANT else Money(0))

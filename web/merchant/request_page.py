@@ -34,6 +34,7 @@ from web.merchant.request_view import (
     own_request,
     page_context,
     page_url,
+    request_seen,
     stay_at,
 )
 from web.navigation import redirect_to
@@ -54,6 +55,7 @@ async def request_page(request: Request[Any, Any, Any], rma: FromPath[str]) -> R
     if found is None:
         raise NotFound(rma)  # anyone else's request, an unknown or a malformed RMA: the same 404
     request_id, version, last_message, last_document = found
+    await request_seen(request, request_id)
     return await render_versioned(
         request,
         TEMPLATE,
@@ -82,6 +84,7 @@ async def request_status(request: Request[Any, Any, Any], rma: FromPath[str]) ->
         return Response(content="", status_code=204, headers=headers)
     seen_version, _sep, seen_message = seen.partition(".")
     await signed_in_merchant(request)  # the bell's count, for the merchant's whole header
+    await request_seen(request, request_id)  # the change is on the page they are looking at
     context = await page_context(request, request_id)
     context["state_changed"] = seen_version != str(version)
     context["thread_changed"] = seen_message != str(last_message)

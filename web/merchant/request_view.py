@@ -9,6 +9,7 @@ from typing import Any
 from litestar import Request, Response
 
 from db.errors import NotFound
+from db.notifications import mark_request_seen
 from db.request_views import (
     RequestDetails,
     RequestPage,
@@ -16,6 +17,7 @@ from db.request_views import (
     merchant_request_id,
     request_page,
 )
+from domain.attribution import as_merchant_sees
 from domain.labels import (
     EVENT_LABELS,
     FEE_PAYER_LABELS,
@@ -23,7 +25,6 @@ from domain.labels import (
     REASON_LABELS,
     REFUND_METHOD_LABELS,
     RESOLUTION_LABELS,
-    ROLE_LABELS,
     STATE_LABELS,
     STATE_TONE,
     next_step,
@@ -52,9 +53,6 @@ _ACTION_FORMS = {
     Action.CANCEL: "cancel",
 }
 
-# staff without a display name on the event, and the automatic steps
-ROLE_NAMES = ROLE_LABELS
-
 
 async def own_request(request: Request[Any, Any, Any], rma: str) -> tuple[int, int]:
     """(id, version) of the signed-in merchant's request; NotFound (404) for anyone else's,
@@ -68,17 +66,27 @@ async def own_request(request: Request[Any, Any, Any], rma: str) -> tuple[int, i
     return found
 
 
+async def request_seen(request: Request[Any, Any, Any], request_id: int) -> None:
+    """The merchant has the request in front of them: its notifications are read, and the bell
+    this response shows counts what is left. Only when some wait unread (the count the merchant
+    guard loaded), so a page with nothing unread, kept or not, costs no write."""
+    unread: int = request.state.dict().get("unread_count", 0)
+    if unread <= 0:
+        return
+    read = await mark_request_seen(current_merchant(request).id, request_id, datetime.now(UTC))
+    request.state.unread_count = max(0, unread - read)
+
+
 def page_url(rma: str) -> str:
     return f"/returns/{normalise_rma(rma) or rma}"
 
 
-def who(role: Role, name: str) -> str:
-    """Staff by display name, the merchant as "you", automatic steps as ReturnDesk."""
+def who(role: Role, actor_id: str) -> str:
+    """The merchant as "you"; staff by role and staff number, never by name, and automatic
+    steps as ReturnDesk (domain.attribution)."""
     if role is Role.MERCHANT:
         return _("You")
-    if role in (Role.SYSTEM, Role.PARTNER) or not name:
-        return _(ROLE_NAMES.get(role, "ReturnDesk"))
-    return name
+    return render_text(as_merchant_sees(role, actor_id))
 
 
 def fingerprint(version: int, last_message: int) -> str:
@@ -93,7 +101,7 @@ def _timeline_view(entries: tuple[TimelineEntry, ...]) -> list[dict[str, Any]]:
             "state": entry.to_state,
             "state_label": _(STATE_LABELS[entry.to_state]) if entry.to_state else "",
             "tone": STATE_TONE[entry.to_state] if entry.to_state else "muted",
-            "who": who(entry.actor_role, entry.actor_name),
+            "who": who(entry.actor_role, entry.actor_id),
             "when": entry.at,
             "message": entry.message,
             "files": entry.files,
