@@ -118,7 +118,7 @@ USERNAME_RULE = N_(
     "A user name has 3 to 60 characters: lower-case letters, digits, dots, dashes or "
     "underscores, starting with a letter or digit."
 )
-NAME_REQUIRED = N_("Enter the name colleagues and merchants see.")
+NAME_REQUIRED = N_("Enter the name colleagues see.")
 OUTLET_REQUIRED = N_("Counter staff serve one outlet: choose it.")
 
 
