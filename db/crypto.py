@@ -52,3 +52,14 @@ def seal_totp_secret(secret_key: str, secret: str) -> str:
 
 def open_totp_secret(secret_key: str, token: str) -> str:
     return _fernet(secret_key, _TOTP_INFO).decrypt(token.encode("ascii")).decode()
+
+
+_WEBHOOK_INFO = b"returndesk webhook signing secret v1"
+
+
+def seal_webhook_secret(secret_key: str, secret: str) -> str:
+    return _fernet(secret_key, _WEBHOOK_INFO).encrypt(secret.encode()).decode("ascii")
+
+
+def open_webhook_secret(secret_key: str, token: str) -> str:
+    return _fernet(secret_key, _WEBHOOK_INFO).decrypt(token.encode("ascii")).decode()
