@@ -107,7 +107,13 @@ def webhook_url_problem(url: str, *, allow_http: bool) -> Text | None:
         return Text(WEBHOOK_URL_RULE)
     schemes = ("https", "http") if allow_http else ("https",)
     host = parts.hostname or ""
-    if len(url) > 500 or parts.scheme not in schemes or not host or parts.username or parts.password:
+    if (
+        len(url) > 500
+        or parts.scheme not in schemes
+        or not host
+        or parts.username
+        or parts.password
+    ):
         return Text(WEBHOOK_URL_RULE)
     if port == 0 or (not allow_http and _is_address(host) and not address_allowed(host)):
         return Text(WEBHOOK_URL_RULE)
