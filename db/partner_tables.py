@@ -1,4 +1,4 @@
-"""The partner API's own records: webhook subscriptions, the events of partners' requests (what
+"""The partner API's own records: its clients, webhook subscriptions, the events of partners' requests (what
 webhooks carry and the events endpoint reads back), each delivery and its attempts, and the
 first answer to each idempotency key."""
 
@@ -10,8 +10,31 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
-_CLIENT = LazyTableReference(table_class_name="PartnerClient", module_path="db.tables")
+_OUTLET = LazyTableReference(table_class_name="Outlet", module_path="db.tables")
 _REQUEST = LazyTableReference(table_class_name="ReturnRequest", module_path="db.tables")
+
+
+class PartnerClient(Table):
+    """A system on the partner API (a partner shop's counter system, the WeChat backend): its
+    key — shown once, kept as a SHA-256 of its secret part — what it may do, how often, and
+    for which channel and outlet. A rotation keeps the previous key working for a while."""
+
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    name = Varchar(length=100)
+    channel = Varchar(length=20, default="partner")  # "partner" or "wechat"
+    outlet: ForeignKey[Table] = ForeignKey(
+        references=_OUTLET, null=True, default=None, on_delete=OnDelete.restrict
+    )
+    scopes = JSON(default=[])  # domain.partners.Scope values
+    rate_limit = Integer(default=600)  # requests a minute
+    key_id = Varchar(length=40, unique=True)
+    key_hash = Varchar(length=200)
+    previous_key_id = Varchar(length=40, null=True, default=None, index=True)
+    previous_key_hash = Varchar(length=200, default="")
+    previous_key_until = Timestamptz(null=True, default=None)
+    active = Boolean(default=True)  # False once revoked
+    revoked_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
 
 
 class WebhookSubscription(Table):
@@ -20,7 +43,7 @@ class WebhookSubscription(Table):
 
     id: Serial  # the primary key Piccolo adds; declared for type checkers
     client: ForeignKey[Table] = ForeignKey(
-        references=_CLIENT, on_delete=OnDelete.cascade, index=True
+        references=PartnerClient, on_delete=OnDelete.cascade, index=True
     )
     url = Varchar(length=500)
     events = JSON(default=[])  # event types; empty: every type
@@ -41,7 +64,7 @@ class PartnerEvent(Table):
         references=_REQUEST, on_delete=OnDelete.cascade, index=True
     )
     client: ForeignKey[Table] = ForeignKey(
-        references=_CLIENT, on_delete=OnDelete.cascade, index=True
+        references=PartnerClient, on_delete=OnDelete.cascade, index=True
     )
     type = Varchar(length=40)  # "return.approved", "message.created", "document.ready", …
     data = JSON(default={})  # what the event itself says: from → to, the message, the document
@@ -83,7 +106,7 @@ class ApiIdempotency(Table):
     key (an index in the migration)."""
 
     id: Serial  # the primary key Piccolo adds; declared for type checkers
-    client: ForeignKey[Table] = ForeignKey(references=_CLIENT, on_delete=OnDelete.cascade)
+    client: ForeignKey[Table] = ForeignKey(references=PartnerClient, on_delete=OnDelete.cascade)
     key = Varchar(length=255)
     fingerprint = Varchar(length=64)  # SHA-256 of method, path and body
     status = Integer(default=0)

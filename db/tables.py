@@ -19,6 +19,7 @@ from piccolo.table import Table
 
 from db.document_tables import Document as Document
 from db.partner_tables import ApiIdempotency as ApiIdempotency
+from db.partner_tables import PartnerClient as PartnerClient
 from db.partner_tables import PartnerEvent as PartnerEvent
 from db.partner_tables import WebhookAttempt as WebhookAttempt
 from db.partner_tables import WebhookDelivery as WebhookDelivery
@@ -114,27 +115,6 @@ class StaffUser(Table):
     # sessions carry the epoch they began in; deactivation or a new password or role moves it,
     # ending every earlier session for good (a reactivated account starts afresh)
     session_epoch = Integer(default=0)
-
-
-class PartnerClient(Table):
-    """A system on the partner API (a partner shop's counter system, the WeChat backend): its
-    key — shown once, kept as a SHA-256 of its secret part — what it may do, how often, and
-    for which channel and outlet. A rotation keeps the previous key working for a while."""
-
-    id: Serial  # the primary key Piccolo adds; declared for type checkers
-    name = Varchar(length=100)
-    channel = Varchar(length=20, default="partner")  # "partner" or "wechat"
-    outlet = ForeignKey(references=Outlet, null=True, default=None, on_delete=OnDelete.restrict)
-    scopes = JSON(default=[])  # domain.partners.Scope values
-    rate_limit = Integer(default=600)  # requests a minute
-    key_id = Varchar(length=40, unique=True)
-    key_hash = Varchar(length=200)
-    previous_key_id = Varchar(length=40, null=True, default=None, index=True)
-    previous_key_hash = Varchar(length=200, default="")
-    previous_key_until = Timestamptz(null=True, default=None)
-    active = Boolean(default=True)  # False once revoked
-    revoked_at = Timestamptz(null=True, default=None)
-    created_at = Timestamptz(default=TimestamptzNow())
 
 
 class ReturnRequest(Table):
