@@ -12,6 +12,7 @@ import msgspec
 import texts
 from db.documents import document_numbers
 from db.request_views import Attachment, RequestPage, TimelineEntry, request_page
+from domain.attribution import staff_number
 from domain.labels import next_step
 from domain.lifecycle import Actor, allowed_actions
 from domain.terms import Role
@@ -40,6 +41,7 @@ class ApiEntry(msgspec.Struct, kw_only=True):
     from_state: str
     to_state: str | None
     by: str  # a role: "merchant", "reviewer", "partner", "system", …
+    staff_number: str | None  # staff by their number (工号), never by name
     at: datetime
     message: str
     reason_code: str
@@ -91,7 +93,7 @@ class ApiRequest(msgspec.Struct, kw_only=True):
     documents: list[ApiDocument]
 
 
-def _file(request_id: int, found: Attachment) -> ApiFile:
+def api_file(request_id: int, found: Attachment) -> ApiFile:
     return ApiFile(
         id=found.id,
         kind=found.kind,
@@ -106,10 +108,11 @@ def _entry(request_id: int, entry: TimelineEntry) -> ApiEntry:
         from_state=entry.from_state.value,
         to_state=entry.to_state.value if entry.to_state else None,
         by=entry.actor_role.value,
+        staff_number=staff_number(entry.actor_id),
         at=entry.at,
         message=entry.message,
         reason_code=entry.reason_code,
-        files=[_file(request_id, f) for f in entry.files],
+        files=[api_file(request_id, f) for f in entry.files],
     )
 
 
@@ -163,7 +166,7 @@ async def api_request(
         carrier=snapshot.carrier,
         tracking_number=snapshot.tracking_number,
         submitted_at=snapshot.submitted_at,
-        evidence=[_file(request_id, f) for f in details.evidence],
+        evidence=[api_file(request_id, f) for f in details.evidence],
         timeline=[_entry(request_id, e) for e in page.timeline],
         documents=[
             ApiDocument(

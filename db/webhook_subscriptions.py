@@ -75,6 +75,7 @@ async def subscriptions_of(client_id: int) -> list[Subscription]:
         WebhookSubscription.select(*_COLUMNS)
         .where(WebhookSubscription.client == client_id)
         .order_by(WebhookSubscription.id)
+        .output(load_json=True)
     )
     return [_subscription(row) for row in rows]
 

@@ -146,7 +146,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition(
         Action.APPEAL, (State.REJECTED, State.INSPECTION_FAILED), State.APPEALED,
-        roles=(Role.MERCHANT,),
+        roles=(Role.MERCHANT, Role.PARTNER),
         when=(within_appeal_window, not_yet_appealed, not_accepted),
         requires=(message_given,), changes=appealed, notify=IN_APP,
     ),

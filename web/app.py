@@ -9,10 +9,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import CacheControlHeader
 from litestar.enums import ScopeType
+from litestar.plugins.problem_details import ProblemDetailsPlugin
 from litestar.static_files import create_static_files_router
 from litestar.types import Receive, Scope, Send
 from redis.asyncio import Redis
@@ -21,7 +22,7 @@ from db.engine import bind_database, close_database
 from db.health import DatabaseNotReady, open_served_database
 from db.s3_files import file_store_for
 from settings import PROJECT_ROOT, Settings
-from web import i18n, merchant, public, staff, verify
+from web import api, i18n, merchant, public, staff, verify
 from web.auth import SignInRequired, sign_in_required_handler
 from web.csrf import csrf_middleware_factory
 from web.dev_outbox import dev_outbox
@@ -76,13 +77,21 @@ def _lifespan(settings: Settings) -> Any:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     bind_database(settings.database_url, settings.database_pool_size)
-    pages: list[Any] = [*public.ROUTES, *verify.ROUTES, *merchant.ROUTES, *staff.ROUTES]
+    pages: list[Any] = [
+        *public.ROUTES,
+        *verify.ROUTES,
+        *merchant.ROUTES,
+        *staff.ROUTES,
+        *api.ROUTES,
+    ]
     if settings.debug:
         pages.append(dev_outbox)  # never routed in production
 
     app = ReturnDeskApp(
         route_handlers=[
-            *pages,
+            # the OpenAPI document describes the partner API alone
+            Router(path="/", route_handlers=pages, include_in_schema=False),
+            api.api_router(),
             create_static_files_router(
                 path="/static",
                 directories=[PROJECT_ROOT / "static"],
@@ -97,15 +106,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         # merchants are often on slow 4G: pages, CSS and htmx go out gzipped
         # (not the poller's answers: mostly empty 204s, asked for every few seconds)
+        # (nor the partner API's: an answer kept for an Idempotency-Key is replayed as it was)
         compression_config=CompressionConfig(
-            backend="gzip", gzip_compress_level=6, exclude=["/returns/[^/]+/status"]
+            backend="gzip", gzip_compress_level=6, exclude=["/returns/[^/]+/status", "/api/"]
         ),
         exception_handlers={**EXCEPTION_HANDLERS, SignInRequired: sign_in_required_handler},
         lifespan=[_lifespan(settings)],
         # a form without files needs far less; upload routes raise it for themselves
         request_max_body_size=FORM_BODY_LIMIT,
         debug=False,
-        openapi_config=None,
+        openapi_config=api.openapi_config(),
+        plugins=[ProblemDetailsPlugin()],
     )
     app.state.settings = settings
     app.state.files = file_store_for(settings)

@@ -366,3 +366,21 @@ async def merchant_appeals(request_id: int, merchant_id: int, now: datetime, tex
     result = await apply_action(request_id, Command(Action.APPEAL, text), actor, now)
     assert isinstance(result, Applied), result
     return result
+
+
+async def api_client(
+    *,
+    scopes: tuple[str, ...] = ("returns:read", "returns:write"),
+    rate_limit: int = 600,
+    channel: str = "partner",
+    outlet_id: int | None = None,
+    name: str = "合作门店收银系统",
+) -> tuple[int, str]:
+    """A partner API client and its key (a test key: DEBUG is on in the tests)."""
+    from datetime import UTC, datetime
+
+    from db.partners import create_client
+
+    return await create_client(
+        name, channel, outlet_id, list(scopes), rate_limit, datetime.now(UTC), test_key=True
+    )
