@@ -74,32 +74,29 @@ def _lifespan(settings: Settings) -> Any:
     return lifespan
 
 
+def _routes(settings: Settings) -> list[Any]:
+    pages: list[Any] = [*public.ROUTES, *verify.ROUTES, *merchant.ROUTES, *staff.ROUTES]
+    if settings.debug:
+        pages.append(dev_outbox)  # never routed in production
+    return [
+        # the OpenAPI document describes the partner API alone
+        Router(path="/", route_handlers=[*pages, *api.ROUTES], include_in_schema=False),
+        api.api_router(),
+        create_static_files_router(
+            path="/static",
+            directories=[PROJECT_ROOT / "static"],
+            # every page links static files by a versioned URL (static() adds ?v=mtime)
+            cache_control=CacheControlHeader(max_age=365 * 24 * 3600, public=True),
+            include_in_schema=False,
+        ),
+    ]
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     bind_database(settings.database_url, settings.database_pool_size)
-    pages: list[Any] = [
-        *public.ROUTES,
-        *verify.ROUTES,
-        *merchant.ROUTES,
-        *staff.ROUTES,
-        *api.ROUTES,
-    ]
-    if settings.debug:
-        pages.append(dev_outbox)  # never routed in production
-
     app = ReturnDeskApp(
-        route_handlers=[
-            # the OpenAPI document describes the partner API alone
-            Router(path="/", route_handlers=pages, include_in_schema=False),
-            api.api_router(),
-            create_static_files_router(
-                path="/static",
-                directories=[PROJECT_ROOT / "static"],
-                # every page links static files by a versioned URL (static() adds ?v=mtime)
-                cache_control=CacheControlHeader(max_age=365 * 24 * 3600, public=True),
-                include_in_schema=False,
-            ),
-        ],
+        route_handlers=_routes(settings),
         middleware=[
             locale_middleware,
             csrf_middleware_factory(settings.secret_key, secure_cookie=not settings.debug),
