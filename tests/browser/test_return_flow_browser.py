@@ -103,7 +103,9 @@ async def test_a_merchant_returns_a_terminal_and_sees_the_decision_arrive(
     approved = ZH.gettext(STATE_LABELS[State.APPROVED])
     await expect(page.locator(".badge", has_text=approved).first).to_be_visible(timeout=10_000)
     assert await page.evaluate("window.__stillTheSamePage === true"), "the page was not reloaded"
-    await expect(page.get_by_text("审核员 王芳")).to_be_visible()
+    # staff by role and staff number, never by name (domain.attribution)
+    await expect(page.get_by_text("审核员 · 工号 0001").first).to_be_visible()
+    assert await page.get_by_text("王芳").count() == 0
 
 
 async def test_the_same_return_works_with_javascript_off(

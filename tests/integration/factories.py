@@ -172,7 +172,8 @@ async def sign_in(client: Any, merchant_id: int) -> None:
     """Sign a merchant in on this test client, as the code form would (a server-side session)."""
     from web.cookies import SESSION
 
-    client.cookies.set(SESSION, await session_for(merchant_id))
+    # where the site's own cookie goes: a sign-in's new session replaces it, as in a browser
+    client.cookies.set(SESSION, await session_for(merchant_id), domain="127.0.0.1")
 
 
 def token_in(html: str) -> str:
@@ -354,7 +355,7 @@ async def staff_session(client: Any, staff_id: int) -> None:
     """Sign a staff member in on this test client, as the sign-in form would."""
     from web.cookies import SESSION
 
-    client.cookies.set(SESSION, await staff_token(staff_id))
+    client.cookies.set(SESSION, await staff_token(staff_id), domain="127.0.0.1")
 
 
 async def merchant_appeals(request_id: int, merchant_id: int, now: datetime, text: str) -> Any:

@@ -354,7 +354,7 @@ async def test_resume_after_closing_the_browser(
     await post(client, f"/returns/drafts/{draft_id}/step/2", {"reason": "change_of_mind"})
     session = client.cookies["rd_session"]
     async with AsyncTestClient(app=client.app, base_url="http://127.0.0.1") as fresh:
-        fresh.cookies.set("rd_session", session)
+        fresh.cookies.set("rd_session", session, domain="127.0.0.1")
         response = await fresh.get("/returns/new", follow_redirects=False)
         assert response.status_code == 303
         assert response.headers["location"] == f"/returns/drafts/{draft_id}/step/3"

@@ -123,7 +123,7 @@ async def test_redis_that_does_not_answer_gets_a_503_page_in_the_users_language(
     broken = replace(settings, redis_url="redis://127.0.0.1:1/0")
     async with AsyncTestClient(app=create_app(broken), base_url="http://127.0.0.1") as client:
         client.headers["Accept-Language"] = "en"
-        client.cookies.set("rd_session", "someone")
+        client.cookies.set("rd_session", "someone", domain="127.0.0.1")
         response = await client.get("/notifications")
     assert response.status_code == 503
     assert "ReturnDesk is briefly unavailable" in response.text

@@ -174,7 +174,7 @@ async def test_the_session_id_changes_at_sign_in_and_dies_at_sign_out(
     await client.post("/logout", data={"_csrf_token": await factories.csrf_token(client, "/")})
     # Even a copy of the old cookie no longer signs anyone in: the server forgot it.
     client.cookies.clear()
-    client.cookies.set("rd_session", session)
+    client.cookies.set("rd_session", session, domain="127.0.0.1")
     home = await client.get("/")
     assert "退出登录" not in home.text
 

@@ -119,7 +119,7 @@ async def test_a_reviewer_approves_from_the_screen_and_the_merchant_is_told(
 ) -> None:
     merchant_id = await factories.merchant()
     request_id, rma = await factories.submitted(merchant_id, now)
-    await _as(en, "reviewer", "wangfang")
+    staff_id = await _as(en, "reviewer", "wangfang")
     screen = await en.get(f"/staff/requests/{rma}")
     assert 'value="approve"' in screen.text and 'value="reject"' in screen.text
     assert 'value="refund"' not in screen.text  # not this role's, not this state's
@@ -128,7 +128,8 @@ async def test_a_reviewer_approves_from_the_screen_and_the_merchant_is_told(
     assert await _state(request_id) == "approved"
     await factories.sign_in(en, merchant_id)
     page = await en.get(f"/returns/{rma}")
-    assert "reviewer wangfang" in page.text
+    assert f"Reviewer · staff no. {staff_id:04d}" in page.text  # by role and number
+    assert "wangfang" not in page.text
 
 
 async def test_a_rejection_needs_a_known_reason_and_keeps_what_was_typed(
@@ -208,7 +209,7 @@ async def test_two_reviewers_deciding_at_the_same_moment_one_wins(
         (tokens[0], "approve", {}),
         (tokens[1], "reject", {"reason_code": "other", "message": "No."}),
     ):
-        client.cookies.set(SESSION, token)
+        client.cookies.set(SESSION, token, domain="127.0.0.1")
         screen = await client.get(f"/staff/requests/{rma}")
         forms.append((token, {"action": action, "version": "2",
                               "_csrf_token": factories.token_in(screen.text), **extra}))  # fmt: skip
@@ -302,14 +303,14 @@ async def test_a_claimed_request_is_left_to_whoever_works_on_it_until_the_claim_
     first = await factories.staff_token(await factories.staff("wang", "reviewer"))
     second = await factories.staff_token(await factories.staff("liu", "reviewer"))
 
-    client.cookies.set(SESSION, first)
+    client.cookies.set(SESSION, first, domain="127.0.0.1")
     screen = await client.get(f"/staff/requests/{rma}")
     token = factories.token_in(screen.text)
     taken = await client.post(f"/staff/requests/{rma}/claim", data={"_csrf_token": token})
     assert taken.status_code == 303
     assert "You are working on this request" in (await client.get(f"/staff/requests/{rma}")).text
 
-    client.cookies.set(SESSION, second)
+    client.cookies.set(SESSION, second, domain="127.0.0.1")
     theirs = await client.get(f"/staff/requests/{rma}")
     assert "reviewer wang is working on this request" in theirs.text
     assert 'value="approve"' not in theirs.text
@@ -337,7 +338,7 @@ async def test_next_in_queue_skips_what_someone_else_works_on(
     _, second = await factories.submitted(merchant_id, now - timedelta(hours=2))
     _, third = await factories.submitted(merchant_id, now - timedelta(hours=1))
     other = await factories.staff_token(await factories.staff("liu", "reviewer"))
-    client.cookies.set(SESSION, other)
+    client.cookies.set(SESSION, other, domain="127.0.0.1")
     screen = await client.get(f"/staff/requests/{second}")
     await client.post(
         f"/staff/requests/{second}/claim", data={"_csrf_token": factories.token_in(screen.text)}
