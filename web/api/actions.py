@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Request, Response, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from db.api_views import ApiRequest
 from db.errors import Conflict
@@ -18,7 +18,7 @@ from db.returns import apply_action
 from domain.lifecycle import Action, Command, Refusal
 from domain.partners import Scope
 from web.api.access import current_client
-from web.api.common import answer, expected_version, own_request
+from web.api.common import RowId, answer, expected_version, own_request
 from web.api.problems import ApiProblem, problem_docs, refused
 from web.api.schemas import CancelIn, ShipIn, StatementIn
 
@@ -28,7 +28,7 @@ CHANGES = problem_docs(400, 401, 403, 404, 409, 412, 422, 429)
 
 async def act(
     request: Request[Any, Any, Any],
-    request_id: FromPath[int],
+    request_id: RowId,
     command: Command,
     files: Sequence[int] = (),
 ) -> Response[ApiRequest]:
@@ -50,16 +50,14 @@ async def act(
 @post("/returns/{request_id:int}/submit", opt=WRITE, status_code=200, responses=CHANGES,
       summary="Submit a draft for review", description="The policy is checked now: the return "
       "window, the evidence its reason needs, units not already returned. An RMA number is given.")  # fmt: skip
-async def submit(
-    request: Request[Any, Any, Any], request_id: FromPath[int]
-) -> Response[ApiRequest]:
+async def submit(request: Request[Any, Any, Any], request_id: RowId) -> Response[ApiRequest]:
     return await act(request, request_id, Command(Action.SUBMIT))
 
 
 @post("/returns/{request_id:int}/answer", opt=WRITE, status_code=200, responses=CHANGES,
       summary="Answer the reviewer's question and send the request back for review")  # fmt: skip
 async def answer_question(
-    request: Request[Any, Any, Any], request_id: FromPath[int], data: JSONBody[StatementIn]
+    request: Request[Any, Any, Any], request_id: RowId, data: JSONBody[StatementIn]
 ) -> Response[ApiRequest]:
     command = Command(Action.RESUBMIT, data.message, added_evidence=len(data.files))
     return await act(request, request_id, command, data.files)
@@ -68,7 +66,7 @@ async def answer_question(
 @post("/returns/{request_id:int}/ship", opt=WRITE, status_code=200, responses=CHANGES,
       summary="Say the goods are on their way back (carrier and tracking number)")  # fmt: skip
 async def ship(
-    request: Request[Any, Any, Any], request_id: FromPath[int], data: JSONBody[ShipIn]
+    request: Request[Any, Any, Any], request_id: RowId, data: JSONBody[ShipIn]
 ) -> Response[ApiRequest]:
     command = Command(Action.SHIP, carrier=data.carrier, tracking_number=data.tracking_number)
     return await act(request, request_id, command)
@@ -78,7 +76,7 @@ async def ship(
       summary="Cancel the request (before the goods are shipped)")  # fmt: skip
 async def cancel(
     request: Request[Any, Any, Any],
-    request_id: FromPath[int],
+    request_id: RowId,
     data: JSONBody[CancelIn | None] = None,
 ) -> Response[ApiRequest]:
     return await act(request, request_id, Command(Action.CANCEL, data.message if data else ""))
@@ -89,7 +87,7 @@ async def cancel(
       description="Within the appeal window, once per decision, with a statement and "
       "optionally new files (uploaded first with POST …/files).")  # fmt: skip
 async def appeal(
-    request: Request[Any, Any, Any], request_id: FromPath[int], data: JSONBody[StatementIn]
+    request: Request[Any, Any, Any], request_id: RowId, data: JSONBody[StatementIn]
 ) -> Response[ApiRequest]:
     command = Command(Action.APPEAL, data.message, added_evidence=len(data.files))
     return await act(request, request_id, command, data.files)
@@ -97,9 +95,7 @@ async def appeal(
 
 @post("/returns/{request_id:int}/accept", opt=WRITE, status_code=200, responses=CHANGES,
       summary="Accept a failed inspection instead of appealing it (the goods go back)")  # fmt: skip
-async def accept(
-    request: Request[Any, Any, Any], request_id: FromPath[int]
-) -> Response[ApiRequest]:
+async def accept(request: Request[Any, Any, Any], request_id: RowId) -> Response[ApiRequest]:
     return await act(request, request_id, Command(Action.ACCEPT))
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Response
-from litestar.params import FromPath
+from litestar.params import PathParameter
 
 from db.api_views import ApiRequest, api_request
 from db.errors import NotFound
@@ -21,7 +21,10 @@ from domain.terms import Role
 from web.api.access import current_client
 from web.api.problems import ApiProblem
 from web.i18n import current_locale
-from web.params import row_id
+from web.params import MAX_ROW_ID, row_id
+
+# a row id in a path: past what the database's integer holds is a 400, not its overflow
+RowId = Annotated[int, PathParameter(ge=1, le=MAX_ROW_ID, description="A row id.")]
 
 _IF_MATCH = re.compile(r'\s*(?:W/)?"(\d{1,10})"\s*')
 
@@ -47,14 +50,14 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-async def view(request: Request[Any, Any, Any], request_id: FromPath[int]) -> ApiRequest:
+async def view(request: Request[Any, Any, Any], request_id: RowId) -> ApiRequest:
     settings = request.app.state.settings
     return await api_request(request_id, current_client(request).id, locale=current_locale(),
                              zone=settings.timezone, now=datetime.now(UTC))  # fmt: skip
 
 
 async def answer(
-    request: Request[Any, Any, Any], request_id: FromPath[int], status: int = 200
+    request: Request[Any, Any, Any], request_id: RowId, status: int = 200
 ) -> Response[ApiRequest]:
     """The request as it stands now, with its version as the ETag."""
     found = await view(request, request_id)

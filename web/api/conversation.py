@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
 from db.api_views import ApiFile, api_file
 from db.conversations import post_message
@@ -19,7 +19,7 @@ from domain.attribution import staff_number
 from domain.lifecycle import Refusal
 from domain.partners import Scope
 from web.api.access import current_client
-from web.api.common import own_request
+from web.api.common import RowId, own_request
 from web.api.problems import problem_docs, refused
 from web.api.schemas import MessageIn
 
@@ -53,7 +53,7 @@ class EventList(msgspec.Struct, kw_only=True):
     next_after: int | None  # the cursor to continue from; None when nothing more is there
 
 
-async def _messages(request_id: FromPath[int]) -> list[ApiMessage]:
+async def _messages(request_id: RowId) -> list[ApiMessage]:
     page = await request_page(request_id)
     return [
         ApiMessage(id=m.id, by=m.author_role.value, staff_number=staff_number(m.author_id),
@@ -64,7 +64,7 @@ async def _messages(request_id: FromPath[int]) -> list[ApiMessage]:
 
 @get("/returns/{request_id:int}/messages", opt=READ, responses=problem_docs(404),
      summary="Messages with customer service, oldest first")  # fmt: skip
-async def list_messages(request: Request[Any, Any, Any], request_id: FromPath[int]) -> MessageList:
+async def list_messages(request: Request[Any, Any, Any], request_id: RowId) -> MessageList:
     await own_request(request, request_id)
     return MessageList(data=await _messages(request_id))
 
@@ -73,7 +73,7 @@ async def list_messages(request: Request[Any, Any, Any], request_id: FromPath[in
       responses=problem_docs(400, 404, 422),
       summary="Write to customer service (with files uploaded first)")  # fmt: skip
 async def write_message(
-    request: Request[Any, Any, Any], request_id: FromPath[int], data: JSONBody[MessageIn]
+    request: Request[Any, Any, Any], request_id: RowId, data: JSONBody[MessageIn]
 ) -> ApiMessage:
     _snapshot, actor = await own_request(request, request_id)
     result = await post_message(request_id, actor, current_client(request).name, data.body,
@@ -89,7 +89,7 @@ async def write_message(
      "with: read them to catch up after missing deliveries.")  # fmt: skip
 async def list_events(
     request: Request[Any, Any, Any],
-    request_id: FromPath[int],
+    request_id: RowId,
     after: Annotated[int, QueryParameter(name="after", ge=0, le=2**31 - 1)] = 0,
     limit: Annotated[int, QueryParameter(name="limit", ge=1, le=200)] = 50,
 ) -> EventList:

@@ -19,7 +19,7 @@ from domain.evidence import MAX_FILES
 from domain.file_access import may_see_file
 from domain.partners import Scope
 from domain.terms import State
-from web.api.common import own_request
+from web.api.common import RowId, own_request
 from web.api.problems import ApiProblem, problem_docs
 from web.documents import document_file
 from web.files import file_response
@@ -55,7 +55,7 @@ class Uploaded(msgspec.Struct, kw_only=True):
       "a message (their ids in `files`).")  # fmt: skip
 async def upload(
     request: Request[Any, Any, Any],
-    request_id: FromPath[int],
+    request_id: RowId,
     data: MultipartBody[FilesIn],
 ) -> Uploaded:
     snapshot, actor = await own_request(request, request_id)
@@ -84,7 +84,7 @@ async def upload(
 @get("/returns/{request_id:int}/files/{file_id:int}", opt=READ, responses=problem_docs(404),
      summary="A file of the request (evidence, a step's, a message's)", media_type="application/octet-stream")  # fmt: skip
 async def download_file(
-    request: Request[Any, Any, Any], request_id: FromPath[int], file_id: FromPath[int]
+    request: Request[Any, Any, Any], request_id: RowId, file_id: RowId
 ) -> Response[Any]:
     _snapshot, actor = await own_request(request, request_id)
     found = await request_file(file_id)
@@ -101,7 +101,7 @@ async def download_file(
      summary="The newest version of a document (authorization, refund_receipt, case_file)",
      media_type="application/pdf")  # fmt: skip
 async def download_document(
-    request: Request[Any, Any, Any], request_id: FromPath[int], kind: FromPath[str]
+    request: Request[Any, Any, Any], request_id: RowId, kind: FromPath[str]
 ) -> Response[Any]:
     await own_request(request, request_id)
     rma = await rma_of(request_id)

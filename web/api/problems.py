@@ -65,8 +65,14 @@ class Problem(msgspec.Struct, kw_only=True):
     errors: list[ProblemField] | None = None
 
 
+# what any operation may answer: a body or parameter not of its type, no key or a bad one, a
+# missing scope, nothing of the caller's there, too many requests, an outage
+ALWAYS = (400, 401, 403, 404, 413, 415, 429, 503)
+
+
 def problem_docs(*statuses: int) -> dict[int, ResponseSpec]:
     """The problems an operation may answer with, for its OpenAPI description."""
+    statuses = tuple(sorted({*ALWAYS, *statuses}))
     return {
         status: ResponseSpec(
             data_container=Problem,

@@ -8,7 +8,7 @@ from typing import Annotated, Any, cast
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
 from db.api_views import ApiRequest
 from db.drafts import held_serials
@@ -26,8 +26,8 @@ from domain.partners import Scope
 from domain.return_form import ItemChoice, check_items, check_reason, check_resolution
 from domain.terms import State
 from web.api.access import current_client
-from web.api.common import answer, own_request, view
-from web.api.problems import field_errors
+from web.api.common import RowId, answer, own_request, view
+from web.api.problems import field_errors, problem_docs
 from web.api.schemas import ReturnIn
 from web.i18n import gettext as _
 from web.i18n import render_text
@@ -81,7 +81,7 @@ async def _checked(
     return PartnerDraft(merchant_id, order.id, items, reason, body.description, choice), {}
 
 
-@post("/returns", opt=WRITE, summary="File a return request for a merchant (as a draft)",
+@post("/returns", opt=WRITE, responses=problem_docs(422), summary="File a return request for a merchant (as a draft)",
       description="Checked as the merchant portal checks it: the order must be the merchant's, "
       "each unit one the order delivered and not held by another request. Add evidence with "
       "POST /returns/{id}/files, then POST /returns/{id}/submit.")  # fmt: skip
@@ -105,13 +105,11 @@ async def create_return(
     return await answer(request, request_id, status=201)
 
 
-@get("/returns/{request_id:int}", opt=READ, summary="A return request",
+@get("/returns/{request_id:int}", opt=READ, responses=problem_docs(), summary="A return request",
      description="Its state, deadlines, next step and the actions open to you now, items, "
      "timeline, evidence and documents. The ETag is its version: send it in If-Match to "
      "change it only as you saw it.")  # fmt: skip
-async def get_return(
-    request: Request[Any, Any, Any], request_id: FromPath[int]
-) -> Response[ApiRequest]:
+async def get_return(request: Request[Any, Any, Any], request_id: RowId) -> Response[ApiRequest]:
     await own_request(request, request_id)
     found = await view(request, request_id)
     tag = f'"{found.version}"'
@@ -120,7 +118,7 @@ async def get_return(
     return Response(found, headers={"ETag": tag, "Cache-Control": "no-store"})
 
 
-@get("/returns", opt=READ, summary="Your return requests, least recently changed first",
+@get("/returns", opt=READ, responses=problem_docs(422), summary="Your return requests, least recently changed first",
      description="Only requests this client filed. Page with next_cursor; filter by state, "
      "merchant, or changed since a moment (RFC 3339).")  # fmt: skip
 async def list_returns(

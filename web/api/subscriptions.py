@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, delete, get, post, put
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from db.errors import NotFound
 from db.webhook_subscriptions import (
@@ -22,6 +22,7 @@ from db.webhook_subscriptions import (
 )
 from domain.partners import DEFAULT_OVERLAP, Scope, webhook_url_problem
 from web.api.access import current_client
+from web.api.common import RowId
 from web.api.problems import field_errors, problem_docs
 from web.api.schemas import SubscriptionIn
 from web.i18n import render_text
@@ -53,14 +54,14 @@ def _checked_url(request: Request[Any, Any, Any], url: str) -> None:
         raise field_errors({"url": render_text(problem)})
 
 
-async def _own(request: Request[Any, Any, Any], subscription_id: FromPath[int]) -> Subscription:
+async def _own(request: Request[Any, Any, Any], subscription_id: RowId) -> Subscription:
     found = await subscription(current_client(request).id, subscription_id)
     if found is None:
         raise NotFound(subscription_id)
     return found
 
 
-@get("/webhooks", opt=READ, summary="Your webhook subscriptions")
+@get("/webhooks", opt=READ, responses=problem_docs(), summary="Your webhook subscriptions")
 async def list_subscriptions(request: Request[Any, Any, Any]) -> SubscriptionList:
     found = await subscriptions_of(current_client(request).id)
     return SubscriptionList(data=[_shown(s) for s in found])
@@ -79,7 +80,7 @@ async def add(request: Request[Any, Any, Any], data: JSONBody[SubscriptionIn]) -
 @put("/webhooks/{subscription_id:int}", opt=WRITE, responses=problem_docs(400, 404, 422),
      summary="Change a subscription's address, events or whether it is active")  # fmt: skip
 async def change(
-    request: Request[Any, Any, Any], subscription_id: FromPath[int], data: JSONBody[SubscriptionIn]
+    request: Request[Any, Any, Any], subscription_id: RowId, data: JSONBody[SubscriptionIn]
 ) -> ApiSubscription:
     await _own(request, subscription_id)
     _checked_url(request, data.url)
@@ -91,9 +92,7 @@ async def change(
 @post("/webhooks/{subscription_id:int}/rotate-secret", opt=WRITE, status_code=200,
       responses=problem_docs(404),
       summary="A new signing secret; the current one keeps signing alongside it for 24 hours")  # fmt: skip
-async def rotate(
-    request: Request[Any, Any, Any], subscription_id: FromPath[int]
-) -> ApiSubscription:
+async def rotate(request: Request[Any, Any, Any], subscription_id: RowId) -> ApiSubscription:
     found = await _own(request, subscription_id)
     secret = await rotate_secret(current_client(request).id, subscription_id, DEFAULT_OVERLAP,
                                  request.app.state.settings.secret_key, datetime.now(UTC))  # fmt: skip
@@ -102,7 +101,7 @@ async def rotate(
 
 @delete("/webhooks/{subscription_id:int}", opt=WRITE, status_code=204, responses=problem_docs(404),
         summary="Remove a subscription")  # fmt: skip
-async def remove(request: Request[Any, Any, Any], subscription_id: FromPath[int]) -> Response[None]:
+async def remove(request: Request[Any, Any, Any], subscription_id: RowId) -> Response[None]:
     if not await remove_subscription(current_client(request).id, subscription_id):
         raise NotFound(subscription_id)
     return Response(None, status_code=204)
