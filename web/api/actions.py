@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Request, Response, post
-from litestar.params import JSONBody
 
 from db.api_views import ApiRequest
 from db.errors import Conflict
@@ -20,7 +19,7 @@ from domain.partners import Scope
 from web.api.access import current_client
 from web.api.common import RowId, answer, expected_version, own_request
 from web.api.problems import ApiProblem, problem_docs, refused
-from web.api.schemas import CancelIn, ShipIn, StatementIn
+from web.api.schemas import CancelBody, ShipBody, StatementBody
 
 WRITE = {"scope": Scope.RETURNS_WRITE}
 CHANGES = problem_docs(400, 401, 403, 404, 409, 412, 422, 429)
@@ -57,7 +56,7 @@ async def submit(request: Request[Any, Any, Any], request_id: RowId) -> Response
 @post("/returns/{request_id:int}/answer", opt=WRITE, status_code=200, responses=CHANGES,
       summary="Answer the reviewer's question and send the request back for review")  # fmt: skip
 async def answer_question(
-    request: Request[Any, Any, Any], request_id: RowId, data: JSONBody[StatementIn]
+    request: Request[Any, Any, Any], request_id: RowId, data: StatementBody
 ) -> Response[ApiRequest]:
     command = Command(Action.RESUBMIT, data.message, added_evidence=len(data.files))
     return await act(request, request_id, command, data.files)
@@ -66,7 +65,7 @@ async def answer_question(
 @post("/returns/{request_id:int}/ship", opt=WRITE, status_code=200, responses=CHANGES,
       summary="Say the goods are on their way back (carrier and tracking number)")  # fmt: skip
 async def ship(
-    request: Request[Any, Any, Any], request_id: RowId, data: JSONBody[ShipIn]
+    request: Request[Any, Any, Any], request_id: RowId, data: ShipBody
 ) -> Response[ApiRequest]:
     command = Command(Action.SHIP, carrier=data.carrier, tracking_number=data.tracking_number)
     return await act(request, request_id, command)
@@ -77,7 +76,7 @@ async def ship(
 async def cancel(
     request: Request[Any, Any, Any],
     request_id: RowId,
-    data: JSONBody[CancelIn | None] = None,
+    data: CancelBody = None,
 ) -> Response[ApiRequest]:
     return await act(request, request_id, Command(Action.CANCEL, data.message if data else ""))
 
@@ -87,7 +86,7 @@ async def cancel(
       description="Within the appeal window, once per decision, with a statement and "
       "optionally new files (uploaded first with POST …/files).")  # fmt: skip
 async def appeal(
-    request: Request[Any, Any, Any], request_id: RowId, data: JSONBody[StatementIn]
+    request: Request[Any, Any, Any], request_id: RowId, data: StatementBody
 ) -> Response[ApiRequest]:
     command = Command(Action.APPEAL, data.message, added_evidence=len(data.files))
     return await act(request, request_id, command, data.files)

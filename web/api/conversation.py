@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.params import JSONBody, QueryParameter
+from litestar.params import QueryParameter
 
 from db.api_views import ApiFile, api_file
 from db.conversations import post_message
@@ -21,7 +21,7 @@ from domain.partners import Scope
 from web.api.access import current_client
 from web.api.common import RowId, own_request
 from web.api.problems import problem_docs, refused
-from web.api.schemas import MessageIn
+from web.api.schemas import MessageBody
 
 READ = {"scope": Scope.RETURNS_READ}
 WRITE = {"scope": Scope.RETURNS_WRITE}
@@ -73,7 +73,7 @@ async def list_messages(request: Request[Any, Any, Any], request_id: RowId) -> M
       responses=problem_docs(400, 404, 422),
       summary="Write to customer service (with files uploaded first)")  # fmt: skip
 async def write_message(
-    request: Request[Any, Any, Any], request_id: RowId, data: JSONBody[MessageIn]
+    request: Request[Any, Any, Any], request_id: RowId, data: MessageBody
 ) -> ApiMessage:
     _snapshot, actor = await own_request(request, request_id)
     result = await post_message(request_id, actor, current_client(request).name, data.body,

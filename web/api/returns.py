@@ -8,7 +8,7 @@ from typing import Annotated, Any, cast
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.params import JSONBody, QueryParameter
+from litestar.params import QueryParameter
 
 from db.api_views import ApiRequest
 from db.drafts import held_serials
@@ -28,7 +28,7 @@ from domain.terms import State
 from web.api.access import current_client
 from web.api.common import RowId, answer, own_request, view
 from web.api.problems import field_errors, problem_docs
-from web.api.schemas import ReturnIn
+from web.api.schemas import ReturnBody, ReturnIn
 from web.i18n import gettext as _
 from web.i18n import render_text
 
@@ -85,9 +85,7 @@ async def _checked(
       description="Checked as the merchant portal checks it: the order must be the merchant's, "
       "each unit one the order delivered and not held by another request. Add evidence with "
       "POST /returns/{id}/files, then POST /returns/{id}/submit.")  # fmt: skip
-async def create_return(
-    request: Request[Any, Any, Any], data: JSONBody[ReturnIn]
-) -> Response[ApiRequest]:
+async def create_return(request: Request[Any, Any, Any], data: ReturnBody) -> Response[ApiRequest]:
     merchant = await merchant_by_id(data.merchant_id)
     order = await merchant_order(data.merchant_id, datetime.now(UTC), order_no=data.order_no)
     if merchant is None:

@@ -3,9 +3,11 @@ a body of the wrong shape is a 400 naming its fields before any handler runs."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
+from litestar.openapi.spec import Example
+from litestar.params import Body
 from msgspec import Meta
 
 from domain.limits import MAX_DESCRIPTION, MAX_MESSAGE, MAX_SHORT
@@ -85,3 +87,32 @@ class SubscriptionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         default_factory=list
     )
     active: bool = True
+
+
+def _example(summary: str, value: dict[str, object]) -> Any:
+    """A JSON body's example, for the reference."""
+    return Body(examples=[Example(summary=summary, value=value)])
+
+
+ReturnBody = Annotated[ReturnIn, _example("A terminal that does not turn on, refunded by bank transfer", {
+    "merchant_id": 7, "order_no": "PO20261120001",
+    "items": [{"order_item_id": 31, "serial_number": "P8A00012345"}],
+    "reason": "quality_defect", "description": "开机无反应，充电指示灯不亮",
+    "resolution": "refund",
+    "refund": {"method": "bank_transfer", "account_holder": "上海小杨生煎", "bank": "招商银行徐汇支行",
+               "account": "6225880212345678"},
+    "contact_phone": "13800138000",
+})]  # fmt: skip
+ShipBody = Annotated[ShipIn, _example("Sent back with SF Express",
+                                      {"carrier": "顺丰速运", "tracking_number": "SF1234567890"})]  # fmt: skip
+CancelBody = Annotated[
+    CancelIn | None, _example("The merchant changed their mind", {"message": "商户决定不退了"})
+]
+StatementBody = Annotated[StatementIn, _example("An appeal with a photo uploaded first",
+                                                {"message": "到货即坏，附开箱照片", "files": [58]})]  # fmt: skip
+MessageBody = Annotated[MessageIn, _example("A question to customer service",
+                                            {"body": "请问可以用原包装寄回吗？", "files": []})]  # fmt: skip
+SubscriptionBody = Annotated[SubscriptionIn, _example("Every state change and message", {
+    "url": "https://pos.example.com/hooks/returndesk",
+    "events": ["return.approved", "return.rejected", "message.created"], "active": True,
+})]  # fmt: skip

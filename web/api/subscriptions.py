@@ -8,7 +8,6 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, delete, get, post, put
-from litestar.params import JSONBody
 
 from db.errors import NotFound
 from db.webhook_subscriptions import (
@@ -24,7 +23,7 @@ from domain.partners import DEFAULT_OVERLAP, Scope, webhook_url_problem
 from web.api.access import current_client
 from web.api.common import RowId
 from web.api.problems import field_errors, problem_docs
-from web.api.schemas import SubscriptionIn
+from web.api.schemas import SubscriptionBody
 from web.i18n import render_text
 
 READ = {"scope": Scope.RETURNS_READ}
@@ -69,7 +68,7 @@ async def list_subscriptions(request: Request[Any, Any, Any]) -> SubscriptionLis
 
 @post("/webhooks", opt=WRITE, status_code=201, responses=problem_docs(400, 422),
       summary="Subscribe an address to events (the signing secret is answered once)")  # fmt: skip
-async def add(request: Request[Any, Any, Any], data: JSONBody[SubscriptionIn]) -> ApiSubscription:
+async def add(request: Request[Any, Any, Any], data: SubscriptionBody) -> ApiSubscription:
     _checked_url(request, data.url)
     client = current_client(request)
     new_id, secret = await add_subscription(client.id, data.url, list(data.events),
@@ -80,7 +79,7 @@ async def add(request: Request[Any, Any, Any], data: JSONBody[SubscriptionIn]) -
 @put("/webhooks/{subscription_id:int}", opt=WRITE, responses=problem_docs(400, 404, 422),
      summary="Change a subscription's address, events or whether it is active")  # fmt: skip
 async def change(
-    request: Request[Any, Any, Any], subscription_id: RowId, data: JSONBody[SubscriptionIn]
+    request: Request[Any, Any, Any], subscription_id: RowId, data: SubscriptionBody
 ) -> ApiSubscription:
     await _own(request, subscription_id)
     _checked_url(request, data.url)
@@ -101,10 +100,9 @@ async def rotate(request: Request[Any, Any, Any], subscription_id: RowId) -> Api
 
 @delete("/webhooks/{subscription_id:int}", opt=WRITE, status_code=204, responses=problem_docs(404),
         summary="Remove a subscription")  # fmt: skip
-async def remove(request: Request[Any, Any, Any], subscription_id: RowId) -> Response[None]:
+async def remove(request: Request[Any, Any, Any], subscription_id: RowId) -> None:
     if not await remove_subscription(current_client(request).id, subscription_id):
         raise NotFound(subscription_id)
-    return Response(None, status_code=204)
 
 
 ROUTES: list[Any] = [list_subscriptions, add, change, rotate, remove]
