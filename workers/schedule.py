@@ -11,6 +11,7 @@ from typing import Any
 
 from arq import cron
 
+from db.api_idempotency import purge_expired as purge_expired_keys
 from db.schedule import (
     STAGED_KEPT,
     apply_due,
@@ -52,7 +53,8 @@ async def housekeeping(ctx: dict[str, Any]) -> str:
     started, now = time.monotonic(), datetime.now(UTC)
     drafts = await purge_abandoned_drafts(ctx["files"], now)
     staged = await purge_staged(ctx["files"], now - STAGED_KEPT)
-    return _logged("housekeeping", started, {"drafts": drafts, "staged": staged})
+    keys = await purge_expired_keys(now)  # the partner API's Idempotency-Keys past 24 hours
+    return _logged("housekeeping", started, {"drafts": drafts, "staged": staged, "keys": keys})
 
 
 CRON_JOBS = [

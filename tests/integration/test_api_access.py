@@ -177,3 +177,15 @@ async def test_the_reference_is_public_and_describes_every_operation(
         assert "/static/vendor/redoc-2.5.4.standalone.js" in answer.text
         assert "'unsafe-inline'" in answer.headers["content-security-policy"]
         assert "cdn" not in answer.text.lower()
+
+
+async def test_keys_are_kept_a_day_then_forgotten(now: datetime) -> None:
+    from db.api_idempotency import Claim, Replay, keep_answer, purge_expired
+
+    client_id, _key = await factories.api_client()
+    assert await claim_key(client_id, "k", "f", now) is Claim.FIRST
+    await keep_answer(client_id, "k", 201, '{"headers": {}, "body": "{}"}')
+    assert isinstance(await claim_key(client_id, "k", "f", now + timedelta(hours=23)), Replay)
+    assert await purge_expired(now + timedelta(hours=23)) == 0
+    assert await purge_expired(now + timedelta(hours=25)) == 1
+    assert await claim_key(client_id, "k", "other", now + timedelta(hours=25)) is Claim.FIRST
