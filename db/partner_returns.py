@@ -17,6 +17,7 @@ from db.engine import atomic
 from db.partners import ApiClient
 from db.policies import current_policy, ensure_policy
 from db.snapshots import aware_at
+from db.sql import fetch
 from db.tables import PartnerEvent, ReturnRequest
 from domain.return_form import ChosenItem, ResolutionChoice, account_last4
 from domain.terms import Reason, State
@@ -151,3 +152,22 @@ async def rma_of(request_id: int) -> str:
         await ReturnRequest.select(ReturnRequest.rma).where(ReturnRequest.id == request_id).first()
     )
     return str(row["rma"] or "") if row else ""
+
+
+_FINGERPRINT = (
+    "SELECT r.partner_client, r.version,"
+    " (SELECT MAX(d.id) FROM document d WHERE d.request_id = r.id) AS last_document"
+    " FROM return_request r WHERE r.id = {}"
+)
+
+
+async def api_fingerprint(request_id: int) -> tuple[int | None, int, int] | None:
+    """(the client that filed it, its version, its newest document) in one read: whose the
+    request is, and what an answer kept for it was made from. None if there is no request."""
+    rows = await fetch(_FINGERPRINT, request_id)
+    if not rows:
+        return None
+    row = rows[0]
+    client = row["partner_client"]
+    return (int(client) if client is not None else None, int(row["version"]),
+            int(row["last_document"] or 0))  # fmt: skip

@@ -106,6 +106,11 @@ async def _run() -> int:
 
         real_server_section(await prepare_data())
         return 0
+    if os.environ.get("BENCH_SECTIONS") == "api":  # only the partner API
+        from tests.bench_pages.api import api_section, prepare_api_data
+
+        api_section(await prepare_api_data())
+        return 0
     if os.environ.get("BENCH_SECTIONS") == "staff":  # only the queue and dashboard at scale
         await _staff_at_scale()
         return 0

@@ -45,14 +45,15 @@ async def _client(scope: Scope) -> ApiClient:
 
 
 async def _count(redis: Redis, client: ApiClient) -> tuple[int, int]:
-    """This request counted in the client's current minute: (requests so far, seconds left)."""
+    """This request counted in the client's current minute: (requests so far, seconds left).
+    One round trip, no transaction: the minute's counter is made with its expiry, then counted."""
     now = time.time()
     window = int(now // WINDOW)
     key = f"api-rate:{client.id}:{window}"
-    async with redis.pipeline(transaction=True) as pipe:
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.set(key, 0, ex=WINDOW + 5, nx=True)
         pipe.incr(key)
-        pipe.expire(key, WINDOW + 5)
-        used, _ok = await pipe.execute()
+        _made, used = await pipe.execute()
     return int(used), max(1, int((window + 1) * WINDOW - now))
 
 
