@@ -14,10 +14,9 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from domain.evidence import PreparedFile, damaged
+from domain.evidence import PreparedFile, clean_name, damaged
 from domain.text import Text
 from web import image_work
-from web.image_work import clean_name
 
 FILES_PER_PROCESS = 50
 _pool: ProcessPoolExecutor | None = None

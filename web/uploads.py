@@ -12,9 +12,8 @@ from litestar import Request
 from litestar.datastructures import FormMultiDict, UploadFile
 
 from db.evidence import stage
-from domain.evidence import MAX_BYTES, MAX_FILES, PreparedFile, too_many
+from domain.evidence import MAX_BYTES, MAX_FILES, PreparedFile, clean_name, too_many
 from web.i18n import render_text
-from web.image_work import clean_name
 from web.images import prepare_upload
 from web.params import whole_number
 
