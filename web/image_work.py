@@ -84,7 +84,7 @@ def prepare(filename: str, content: bytes) -> PreparedFile | Text:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             return _prepare_image(fmt, name, content, digest)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         return too_many_pixels(name)
     except (OSError, ValueError, SyntaxError, Warning):
         return damaged(name)
