@@ -91,6 +91,30 @@ def webp_size(head: bytes) -> tuple[int, int] | None:
     return None
 
 
+_PROGRESSIVE_FRAMES = (0xC2, 0xC6, 0xCA, 0xCE)
+_NOT_FRAMES = (0xC4, 0xC8, 0xCC)  # Huffman tables, reserved, arithmetic coding conditions
+
+
+def jpeg_keeps_every_coefficient(content: bytes) -> bool:
+    """Whether a JPEG's decoder keeps every coefficient of the whole image, however small it
+    decodes: a progressive JPEG, or one whose first scan does not carry all its components (they
+    come one scan after another). Read from the segments before the first scan."""
+    pos, components = 2, 0
+    while pos + 4 <= len(content) and content[pos] == 0xFF:
+        marker = content[pos + 1]
+        if marker == 0xFF:  # a fill byte before the marker
+            pos += 1
+            continue
+        if 0xC0 <= marker <= 0xCF and marker not in _NOT_FRAMES:
+            if marker in _PROGRESSIVE_FRAMES:
+                return True
+            components = content[pos + 9] if pos + 9 < len(content) else 0
+        elif marker == 0xDA:
+            return content[pos + 4] < components
+        pos += 2 + int.from_bytes(content[pos + 2 : pos + 4], "big")
+    return False
+
+
 def too_large(filename: str) -> Text:
     return Text(
         N_("“%(filename)s” is larger than 10 MB. Please choose a smaller photo or file."),

@@ -105,6 +105,31 @@ def flat_jpeg(width: int, height: int) -> bytes:
     return bytes(head) + b"".join(strips) + b"\xff\xd9"
 
 
+@cache
+def scans_jpeg(width: int, height: int) -> bytes:
+    """A baseline colour JPEG whose three components come one scan after another (legal, if
+    rare), built like flat_jpeg from one grey strip: however small it is decoded, its decoder
+    first keeps every coefficient of the whole image, 6 bytes a pixel."""
+    strip = BytesIO()
+    Image.new("L", (width, 8), 128).save(strip, "JPEG", quality=50, restart_marker_rows=1)
+    data = strip.getvalue()
+    tables, pos = b"", 2
+    while data[pos + 1] != 0xDA:  # the grey strip's segments up to its one scan
+        length = struct.unpack(">H", data[pos + 2 : pos + 4])[0]
+        if data[pos + 1] in (0xDB, 0xC4, 0xDD):  # its quantisation and Huffman tables, restarts
+            tables += data[pos : pos + 2 + length]
+        pos += 2 + length
+    row = data[pos + 2 + struct.unpack(">H", data[pos + 2 : pos + 4])[0] : -2]  # one block row
+    rows = [row] + [bytes([0xFF, 0xD0 + i % 8]) + row for i in range(-(-height // 8) - 1)]
+    components = b"".join(bytes([c, 0x11, 0]) for c in (1, 2, 3))
+    frame = b"\xff\xc0" + struct.pack(">HBHHB", 17, 8, height, width, 3) + components
+    scans = b"".join(
+        b"\xff\xda" + struct.pack(">HBBBBBB", 8, 1, c, 0, 0, 63, 0) + b"".join(rows)
+        for c in (1, 2, 3)
+    )
+    return b"\xff\xd8" + tables + frame + scans + b"\xff\xd9"
+
+
 def png_with(chunks: list[tuple[bytes, bytes]]) -> bytes:
     """A small real PNG carrying extra chunks before its pixels."""
     out = BytesIO()
@@ -194,6 +219,7 @@ def corpus() -> Iterator[Hostile]:
     yield Hostile("bomb.webp", zero_webp(7071, 7071), TOO_LARGE)
     yield Hostile("canvas.webp", webp_canvas_claiming(7071, 7071), TOO_LARGE)
     yield Hostile("progressive.jpg", progressive_jpeg(8000, 6000), TOO_LARGE)
+    yield Hostile("scans.jpg", scans_jpeg(16120, 16112), TOO_LARGE)
     yield Hostile("text.png", text_bomb_png(), "could not be opened")
     yield Hostile("exif.png", exif_bomb_png(), "accepted")
     yield from just_under_the_limits()

@@ -4,8 +4,9 @@ that it fits. Runs in the image process, with web.image_work.
 
 The figures are the decoders' own: Pillow keeps a pixel in 1, 2 or 4 bytes by mode; libwebp
 holds two canvases from the moment the file is opened, then hands the frame over as bytes that
-Pillow copies; libheif hands over RGB(A) that Pillow copies; a progressive JPEG's decoder keeps
-every coefficient of the whole image whatever size it decodes at."""
+Pillow copies; libheif hands over RGB(A) that Pillow copies; the decoder of a progressive JPEG,
+or of one that brings its components one scan after another, keeps every coefficient of the
+whole image whatever size it decodes at."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from domain.evidence import (
     PNG,
     WEBP,
     FileFormat,
+    jpeg_keeps_every_coefficient,
     jpeg_reduction,
     too_large_to_open,
     too_many_pixels,
@@ -45,8 +47,8 @@ def pixel_bytes(mode: str) -> int:
 
 
 def coefficient_bytes(image: Image.Image) -> int:
-    """What a progressive JPEG's decoder holds however small it decodes: every coefficient of
-    the whole image, for each component at its own sampling (from the frame header)."""
+    """What a JPEG's decoder holds when it keeps every coefficient of the whole image: each
+    component at its own sampling (from the frame header), in whole MCUs."""
     width, height = image.size
     layers = getattr(image, "layer", [])  # (id, horizontal, vertical sampling, table) each
     if not layers:
@@ -75,23 +77,23 @@ def before_opening(fmt: FileFormat, content: bytes, name: str) -> Text | None:
     return too_large_to_open(name, per_pixel) if pixels * per_pixel > MAX_DECODED_BYTES else None
 
 
-def fit_to_budget(fmt: FileFormat, image: Image.Image, name: str) -> Text | None:
+def fit_to_budget(fmt: FileFormat, image: Image.Image, content: bytes, name: str) -> Text | None:
     """The words for an image that would cost too much to decode, or None: then it will decode
     within MAX_DECODED_BYTES (a JPEG reduced as far as that takes). Nothing is decoded here."""
     width, height = image.size
     if width * height > (MAX_JPEG_PIXELS if fmt is JPEG else MAX_PIXELS):
         return too_many_pixels(name)
     if fmt is JPEG:
-        return _reduce_jpeg(image, name)
+        held = coefficient_bytes(image) if jpeg_keeps_every_coefficient(content) else 0
+        return _reduce_jpeg(image, held, name)
     per_pixel = pixel_bytes(image.mode) + _DECODER_BYTES[fmt]
     if width * height * per_pixel > MAX_DECODED_BYTES:
         return too_large_to_open(name, per_pixel)
     return None
 
 
-def _reduce_jpeg(image: Image.Image, name: str) -> Text | None:
+def _reduce_jpeg(image: Image.Image, held: int, name: str) -> Text | None:
     width, height = image.size
-    held = coefficient_bytes(image) if image.info.get("progressive") else 0
     per_pixel = pixel_bytes(image.mode)
     reduction = jpeg_reduction(width, height, per_pixel, held)
     if reduction is not None:

@@ -134,7 +134,7 @@ def _decoded(
     with Image.open(BytesIO(content)) as image:
         if image.format != _PIL_FORMATS[fmt.name]:
             return unsupported(name)
-        problem = fit_to_budget(fmt, image, name)  # from the header: nothing is decoded yet
+        problem = fit_to_budget(fmt, image, content, name)  # from the header: nothing decoded
         if problem is not None:
             return problem
         try:

@@ -1,5 +1,5 @@
-"""The size a photo is kept at, and how far a JPEG is reduced as it is decoded so that decoding
-it stays within MAX_DECODED_BYTES."""
+"""The size a photo is kept at, how far a JPEG is reduced as it is decoded so that decoding it
+stays within MAX_DECODED_BYTES, and which JPEGs keep every coefficient while they decode."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ from math import ceil
 
 import pytest
 
-from domain.evidence import MAX_DECODED_BYTES, STORED_EDGE, jpeg_reduction, stored_size
+from domain.evidence import (
+    MAX_DECODED_BYTES,
+    STORED_EDGE,
+    jpeg_keeps_every_coefficient,
+    jpeg_reduction,
+    stored_size,
+)
 
 RGB = 4  # bytes a decoded colour pixel takes
 
@@ -54,3 +60,39 @@ def test_a_progressive_jpegs_coefficients_count_against_the_budget() -> None:
     assert jpeg_reduction(5400, 4050, RGB) == 1
     assert jpeg_reduction(5400, 4050, RGB, held=coefficients) == 2
     assert jpeg_reduction(8000, 6000, RGB, held=8000 * 6000 * 3) is None
+
+
+def segment(marker: int, body: bytes) -> bytes:
+    return bytes([0xFF, marker]) + (len(body) + 2).to_bytes(2, "big") + body
+
+
+def frame(marker: int, components: int) -> bytes:
+    # precision, height, width, then (id, sampling, table) for each component
+    body = bytes([8, 0x10, 0, 0x10, 0, components]) + bytes([1, 0x11, 0]) * components
+    return segment(marker, body)
+
+
+def scan(components: int) -> bytes:
+    body = bytes([components]) + bytes([1, 0]) * components + bytes([0, 63, 0])
+    return segment(0xDA, body) + b"\x12\x34"  # then its coded data
+
+
+SOI = b"\xff\xd8"
+# an EXIF block whose thumbnail holds a scan marker of its own, before the image's frame
+EXIF = segment(0xE1, b"Exif\0\0" + b"\xff\xda\x00\x08\x01" + b"\0" * 20)
+
+
+@pytest.mark.parametrize(
+    ("jpeg", "keeps_all"),
+    [
+        (SOI + EXIF + frame(0xC0, 3) + scan(3), False),  # baseline, all components at once
+        (SOI + EXIF + frame(0xC0, 1) + scan(1), False),  # greyscale
+        (SOI + EXIF + frame(0xC0, 3) + scan(1), True),  # one component after another
+        (SOI + EXIF + frame(0xC2, 3) + scan(3), True),  # progressive
+        (SOI + b"\xff" + frame(0xC1, 3) + scan(3), False),  # a fill byte; extended sequential
+    ],
+)
+def test_the_jpegs_that_keep_every_coefficient_are_known_from_their_headers(
+    jpeg: bytes, keeps_all: bool
+) -> None:
+    assert jpeg_keeps_every_coefficient(jpeg) is keeps_all
