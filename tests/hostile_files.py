@@ -161,6 +161,14 @@ def exif_bomb_png() -> bytes:
     return png_with([(b"eXIf", ifd)])
 
 
+@cache
+def ordinary_photo() -> bytes:
+    """Not hostile, for comparison: a phone photo as most are, 12 MP with detail everywhere."""
+    out = BytesIO()
+    Image.effect_noise((4032, 3024), 40).convert("RGB").save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
 def small_jpeg(size: tuple[int, int] = (64, 48), **save: object) -> bytes:
     out = BytesIO()
     Image.new("RGB", size, (200, 30, 30)).save(out, "JPEG", **save)  # type: ignore[arg-type]

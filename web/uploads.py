@@ -45,14 +45,16 @@ def chosen_files(form: FormMultiDict) -> list[UploadFile]:
 
 async def prepared_files(files: list[UploadFile]) -> tuple[list[PreparedFile], str]:
     """Each file checked and re-encoded, one at a time: its bytes are read from the upload's
-    temporary file only when the image process takes it (web.images)."""
+    temporary file only when the image process takes it, after the files of uploads with fewer
+    left (web.images)."""
     if len(files) > MAX_FILES:
         return [], render_text(too_many(clean_name(files[MAX_FILES].filename)))
     prepared: list[PreparedFile] = []
     problems: list[str] = []
-    for upload in files:
+    for done, upload in enumerate(files):
         problem = size_problem(clean_name(upload.filename), _size(upload))
-        result = problem or await prepare_upload(upload.filename, upload.file)
+        files_left = len(files) - done
+        result = problem or await prepare_upload(upload.filename, upload.file, files_left)
         if isinstance(result, PreparedFile):
             prepared.append(result)
         else:

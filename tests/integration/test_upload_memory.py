@@ -14,17 +14,22 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from io import BytesIO
 from pathlib import Path
 
 import httpx
 import pytest
-from PIL import Image
 
 from db.evidence import draft_files
 from dev import web_command
 from settings import PROJECT_ROOT
-from tests.hostile_files import TOO_LARGE, Hostile, corpus, just_under_the_limits, zero_png
+from tests.hostile_files import (
+    TOO_LARGE,
+    Hostile,
+    corpus,
+    just_under_the_limits,
+    ordinary_photo,
+    zero_png,
+)
 from tests.integration import factories
 from tests.process_memory import TreeMemory, process_tree
 
@@ -94,13 +99,6 @@ async def signed_in(url: str, now: datetime, drafts: int) -> AsyncIterator[Merch
     ) as http:
         page = await http.get(f"/returns/drafts/{ids[0]}/step/3")
         yield Merchant(http, ids, factories.token_in(page.text))
-
-
-def ordinary_photo() -> bytes:
-    """A phone photo as most are: 12 MP, detail everywhere."""
-    out = BytesIO()
-    Image.effect_noise((4032, 3024), 40).convert("RGB").save(out, "JPEG", quality=80)
-    return out.getvalue()
 
 
 async def test_the_server_and_its_children_stay_under_400_mb_through_the_corpus_four_at_a_time(
