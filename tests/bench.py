@@ -3,7 +3,8 @@
 - store: applying a domain action (load → decide → write state, event, outbox in one
   transaction) against a plain single-row insert into the same database;
 - pages: rendering the Chinese home page through the whole app against /healthz;
-- domain: `decide` alone, against building the snapshot it reads.
+- domain: `decide` alone, against building the snapshot it reads;
+- and the sections in tests/bench_pages/ (BENCH_SECTIONS=server, staff, workers or images).
 Run on the embedded default, or with DATABASE_URL / REDIS_URL set like the tests.
 """
 
@@ -117,6 +118,11 @@ async def _run() -> int:
     if os.environ.get("BENCH_SECTIONS") == "workers":  # only PDFs and the SMS pipeline
         await _workers()
         return 0
+    if os.environ.get("BENCH_SECTIONS") == "images":  # only what hostile uploads cost
+        from tests.bench_pages.images import images_bench
+
+        await images_bench()
+        return 0
     import logging
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -201,6 +207,10 @@ async def _run() -> int:
     from tests.bench_pages.server import prepare_data, real_server_section
 
     real_server_section(await prepare_data())
+
+    from tests.bench_pages.images import images_bench
+
+    await images_bench()
     return 0
 
 

@@ -1,12 +1,14 @@
 """Checking an upload by its content and re-encoding it, at a bounded cost — the work itself,
 run in the image process (web.images), never in the web process.
 
-The format comes from the bytes, not the name; the size in pixels from the header, before
-anything is decoded. JPEGs decode reduced straight towards the stored size; everything is
-brought down to the stored size before any other step.
+The format comes from the bytes, not the name; the size in pixels and what decoding will cost
+from the header, before anything is decoded (web.decode_cost). JPEGs decode reduced straight
+towards the stored size; everything is brought down to the stored size a band of rows at a
+time before any other step, so no step holds a second full-size copy.
 Every piece of metadata (EXIF with GPS, XMP, comments) is dropped; the photo's own time is
-read first, for the risk rules. A colour profile is applied (the pixels become sRGB) and not
-kept, so no block of foreign bytes survives into a stored file.
+read first, for the risk rules, from an EXIF block no larger than a phone writes. A colour
+profile is applied (the pixels become sRGB) and not kept, so no block of foreign bytes
+survives into a stored file.
 """
 
 from __future__ import annotations
@@ -14,36 +16,43 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import hashlib
+import math
 import warnings
+from contextlib import suppress
 from io import BytesIO
 from typing import Any
 
 import pillow_heif
-from PIL import ExifTags, Image, ImageCms, ImageOps
+from PIL import ExifTags, Image, ImageCms, ImageFile, ImageOps, PngImagePlugin
 
 from domain.evidence import (
     HEIC,
     JPEG,
+    MAX_EXIF_BYTES,
     MAX_ICC_BYTES,
     MAX_JPEG_PIXELS,
-    MAX_PIXELS,
     PDF,
     PNG,
-    STORED_EDGE,
     THUMB_SIZE,
     FileFormat,
     PreparedFile,
+    clean_name,
     damaged,
     photo_taken_at,
     size_problem,
     sniff_format,
+    stored_size,
     too_many_pixels,
     unsupported,
 )
 from domain.text import Text
+from web.decode_cost import before_opening, fit_to_budget
 
 pillow_heif.register_heif_opener()
 Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS  # Pillow's own bomb check, as a second line
+ImageFile.LOAD_TRUNCATED_IMAGES = False  # a cut-off file is refused, never half-decoded
+# PNG text chunks are dropped like all metadata; Pillow would decompress 64 MB of them first
+PngImagePlugin.MAX_TEXT_CHUNK = PngImagePlugin.MAX_TEXT_MEMORY = 1024 * 1024
 
 _PIL_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "heic": "HEIF"}
 _EXIF_DATETIME_ORIGINAL = 0x9003
@@ -52,13 +61,6 @@ _SRGB = ImageCms.createProfile("sRGB")
 _LIBC: Any = None
 if (_libc_name := ctypes.util.find_library("c")) is not None:
     _LIBC = ctypes.CDLL(_libc_name)
-
-
-def clean_name(filename: str) -> str:
-    """The name as the merchant knows it, without folders, control characters or line breaks."""
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
-    name = "".join(ch for ch in name if ch.isprintable())
-    return name[:200] or "file"
 
 
 def prepare(filename: str, content: bytes) -> PreparedFile | Text:
@@ -92,34 +94,24 @@ def prepare(filename: str, content: bytes) -> PreparedFile | Text:
 
 
 def _prepare_image(fmt: FileFormat, name: str, content: bytes, digest: str) -> PreparedFile | Text:
-    with Image.open(BytesIO(content)) as image:
-        if image.format != _PIL_FORMATS[fmt.name]:
-            return unsupported(name)
-        width, height = image.size  # from the header: nothing is decoded yet
-        if width * height > (MAX_JPEG_PIXELS if fmt is JPEG else MAX_PIXELS):
-            return too_many_pixels(name)
-        if fmt is JPEG:
-            image.draft("RGB", (STORED_EDGE, STORED_EDGE))
-        exif = image.getexif()
-        details = exif.get_ifd(ExifTags.IFD.Exif)
-        taken_at = photo_taken_at(
-            _exif_text(details.get(_EXIF_DATETIME_ORIGINAL)),
-            _exif_text(details.get(_EXIF_OFFSET_TIME_ORIGINAL)),
-        )
-        icc = image.info.get("icc_profile")
-        image.load()
-        # down to the stored size first, so every later step works on the smaller copy; the
-        # big decoded pixels are freed as the block ends
-        upright = image.copy() if max(image.size) <= STORED_EDGE else _reduced(image)
-    # turn the pixels the way the camera meant, since the orientation tag goes with the EXIF
-    upright.info["exif"] = exif.tobytes()
-    ImageOps.exif_transpose(upright, in_place=True)
-    upright = _in_srgb(upright, icc)
+    decoded = _decoded(fmt, name, content)
+    if isinstance(decoded, Text):
+        return decoded
+    upright, exif, icc = decoded
+    details = exif.get_ifd(ExifTags.IFD.Exif)
+    taken_at = photo_taken_at(
+        _exif_text(details.get(_EXIF_DATETIME_ORIGINAL)),
+        _exif_text(details.get(_EXIF_OFFSET_TIME_ORIGINAL)),
+    )
+    _turn_upright(upright, exif.get(ExifTags.Base.Orientation))
+    _to_srgb(upright, icc)
     upright.info = {}  # nothing of the original's metadata stays
     stored_format = JPEG if fmt is HEIC else fmt
     stored = _encode(upright, stored_format)
-    thumb_image = upright.convert("RGB")
-    thumb_image.thumbnail((THUMB_SIZE, THUMB_SIZE))
+    # at the stored size whole-image steps cost little; reducing first makes the resize quick
+    thumb_image = upright if upright.mode == "RGB" else upright.convert("RGB")
+    thumb_size = _thumb_size(*upright.size)
+    thumb_image = thumb_image.resize(thumb_size, Image.Resampling.LANCZOS, reducing_gap=2.0)
     thumb = BytesIO()
     thumb_image.save(thumb, "JPEG", quality=80)
     return PreparedFile(
@@ -134,26 +126,97 @@ def _prepare_image(fmt: FileFormat, name: str, content: bytes, digest: str) -> P
     )
 
 
-def _reduced(image: Image.Image) -> Image.Image:
+def _decoded(
+    fmt: FileFormat, name: str, content: bytes
+) -> tuple[Image.Image, Image.Exif, object] | Text:
+    """The image at its stored size, its EXIF and its colour profile; or the words for why it
+    cannot be decoded at a bounded cost."""
+    problem = before_opening(fmt, content, name)
+    if problem is not None:
+        return problem
+    with Image.open(BytesIO(content)) as image:
+        if image.format != _PIL_FORMATS[fmt.name]:
+            return unsupported(name)
+        problem = fit_to_budget(fmt, image, content, name)  # from the header: nothing decoded
+        if problem is not None:
+            return problem
+        try:
+            image.load()
+            # down to the stored size first, so every later step works on the smaller copy
+            stored = _resized(image, stored_size(*image.size))
+            return stored, _exif(image.info.get("exif")), image.info.get("icc_profile")
+        finally:
+            image.close()  # the decoded pixels go now (leaving `with` closes only the file)
+
+
+def _exif(raw: object) -> Image.Exif:
+    """The photo's EXIF; empty when there is none, or when the block is larger than any phone
+    writes (its tags would be read into memory many times their size)."""
+    exif = Image.Exif()
+    if isinstance(raw, bytes) and len(raw) <= MAX_EXIF_BYTES:
+        exif.load(raw)
+    return exif
+
+
+def _turn_upright(image: Image.Image, orientation: object) -> None:
+    """Turn the pixels the way the camera meant, since the orientation tag goes with the EXIF."""
+    if not isinstance(orientation, int) or orientation == 1:
+        return
+    marker = Image.Exif()
+    marker[ExifTags.Base.Orientation] = orientation
+    image.info["exif"] = marker.tobytes()
+    ImageOps.exif_transpose(image, in_place=True)
+
+
+def _thumb_size(width: int, height: int) -> tuple[int, int]:
+    scale = min(1.0, THUMB_SIZE / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _working_mode(image: Image.Image) -> str:
+    """A mode that resamples smoothly (palette and 1-bit images only resize pixel by pixel)."""
+    if image.mode == "P":
+        return "RGBA" if "transparency" in image.info else "RGB"
+    return {"1": "L", "PA": "RGBA"}.get(image.mode, image.mode)
+
+
+_BAND_ROWS = 64  # rows of the result made at a time
+
+
+def _resized(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """`image` at `size`, made a band of rows at a time: each band of the source (with the rows
+    the filter reaches beyond it) is cropped, put in a mode that resamples well and resized.
+    Pillow's own resize would first make a full-size copy of an RGBA image, and a full-height
+    one of any image; a whole-image convert would make another."""
+    mode = _working_mode(image)
+    if size == image.size:
+        return image.convert(mode) if mode != image.mode else image.copy()
     width, height = image.size
-    scale = STORED_EDGE / max(width, height)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    scale = height / size[1]
+    reach = math.ceil(3 * max(scale, 1.0)) + 1  # Lanczos reads 3 pixels each side, scaled
+    result = Image.new(mode, size)
+    for top in range(0, size[1], _BAND_ROWS):
+        bottom = min(size[1], top + _BAND_ROWS)
+        first = max(0, math.floor(top * scale) - reach)
+        last = min(height, math.ceil(bottom * scale) + reach)
+        band = image.crop((0, first, width, last))
+        if band.mode != mode:
+            band = band.convert(mode)
+        box = (0.0, top * scale - first, float(width), bottom * scale - first)
+        result.paste(band.resize((size[0], bottom - top), Image.Resampling.LANCZOS, box), (0, top))
+    return result
 
 
-def _in_srgb(image: Image.Image, icc: object) -> Image.Image:
-    """Apply the photo's colour profile (a Display P3 iPhone photo keeps its colours); an
-    oversized or unreadable profile is ignored."""
+def _to_srgb(image: Image.Image, icc: object) -> None:
+    """Apply the photo's colour profile to its pixels, in place (a Display P3 iPhone photo keeps
+    its colours); an oversized or unreadable profile is ignored."""
     if not isinstance(icc, bytes) or not icc or len(icc) > MAX_ICC_BYTES:
-        return image
+        return
     if image.mode not in ("RGB", "RGBA"):
-        return image
-    try:
+        return
+    with suppress(ImageCms.PyCMSError, OSError, ValueError):
         source = ImageCms.ImageCmsProfile(BytesIO(icc))
-        converted = ImageCms.profileToProfile(image, source, _SRGB, outputMode=image.mode)
-    except (ImageCms.PyCMSError, OSError, ValueError):
-        return image
-    return converted if converted is not None else image
+        ImageCms.profileToProfile(image, source, _SRGB, inPlace=True)
 
 
 def _encode(image: Image.Image, fmt: FileFormat) -> bytes:

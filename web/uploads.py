@@ -5,6 +5,7 @@ is applied, with words that name the file."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,9 +13,15 @@ from litestar import Request
 from litestar.datastructures import FormMultiDict, UploadFile
 
 from db.evidence import stage
-from domain.evidence import MAX_BYTES, MAX_FILES, PreparedFile, too_many
+from domain.evidence import (
+    MAX_BYTES,
+    MAX_FILES,
+    PreparedFile,
+    clean_name,
+    size_problem,
+    too_many,
+)
 from web.i18n import render_text
-from web.image_work import clean_name
 from web.images import prepare_upload
 from web.params import form_ids
 
@@ -37,19 +44,29 @@ def chosen_files(form: FormMultiDict) -> list[UploadFile]:
 
 
 async def prepared_files(files: list[UploadFile]) -> tuple[list[PreparedFile], str]:
-    """Each file checked and re-encoded, one at a time (one in memory at a time)."""
+    """Each file checked and re-encoded, one at a time: its bytes are read from the upload's
+    temporary file only when the image process takes it, after the files of uploads with fewer
+    left (web.images)."""
     if len(files) > MAX_FILES:
         return [], render_text(too_many(clean_name(files[MAX_FILES].filename)))
     prepared: list[PreparedFile] = []
     problems: list[str] = []
-    for upload in files:
-        content = await upload.read(MAX_BYTES + 1)  # one byte more is enough to say "too large"
-        result = await prepare_upload(upload.filename, content)
+    for done, upload in enumerate(files):
+        problem = size_problem(clean_name(upload.filename), _size(upload))
+        files_left = len(files) - done
+        result = problem or await prepare_upload(upload.filename, upload.file, files_left)
         if isinstance(result, PreparedFile):
             prepared.append(result)
         else:
             problems.append(render_text(result))
     return prepared, " ".join(problems)
+
+
+def _size(upload: UploadFile) -> int:
+    """The upload's size in bytes, read from its temporary file without reading the file."""
+    size = upload.file.seek(0, os.SEEK_END)
+    upload.file.seek(0)
+    return size
 
 
 async def stage_form_files(

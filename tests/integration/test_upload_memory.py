@@ -1,0 +1,176 @@
+"""What hostile uploads cost the real server: the web process started with the production command,
+its image process and every other child together stay under 400 MB while they take the hostile
+corpus (files just under every limit among them) four uploads at a time, and ten bombs in one
+request beside three requests of the costliest files still accepted; an ordinary photo uploaded
+meanwhile is stored. The image process itself cannot grow past a hard limit."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from db.evidence import draft_files
+from dev import web_command
+from settings import PROJECT_ROOT
+from tests.hostile_files import (
+    TOO_LARGE,
+    Hostile,
+    corpus,
+    just_under_the_limits,
+    ordinary_photo,
+    zero_png,
+)
+from tests.integration import factories
+from tests.process_memory import TreeMemory, process_tree
+
+RSS_LIMIT_MB = 400
+Upload = list[tuple[str, bytes]]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return httpx.get(url + "/healthz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, int]]:
+    """The production command (dev.web_command), one process, on the test database."""
+    port = _free_port()
+    env = {**os.environ, "PORT": str(port), "DATABASE_POOL_SIZE": "5", "FILES_DIR": str(tmp_path)}
+    log = (tmp_path / "web.log").open("wb")
+    process = subprocess.Popen(
+        web_command(port), cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while not _healthy(url):
+        if time.monotonic() > deadline or process.poll() is not None:
+            raise RuntimeError((tmp_path / "web.log").read_text())
+        time.sleep(0.1)
+    yield url, process.pid
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+
+
+class Merchant:
+    """A signed-in merchant with drafts, uploading to the real server."""
+
+    def __init__(self, http: httpx.AsyncClient, drafts: list[int], csrf: str) -> None:
+        self.http, self.drafts, self.csrf = http, drafts, csrf
+
+    async def upload(self, draft_id: int, files: Upload) -> httpx.Response:
+        return await self.http.post(
+            f"/returns/drafts/{draft_id}/evidence",
+            files=[("files", (name, content, "image/png")) for name, content in files],
+            headers={"x-csrftoken": self.csrf, "Accept-Language": "en"},
+        )
+
+
+@asynccontextmanager
+async def signed_in(url: str, now: datetime, drafts: int) -> AsyncIterator[Merchant]:
+    merchant_id = await factories.merchant(phone="13812345678")
+    session = await factories.session_for(merchant_id)
+    order_id, items = await factories.order(merchant_id, now - timedelta(days=2))
+    ids = [await factories.draft(merchant_id, order_id, items, evidence=0) for _ in range(drafts)]
+    async with httpx.AsyncClient(
+        base_url=url, cookies={"rd_session": session}, timeout=300
+    ) as http:
+        page = await http.get(f"/returns/drafts/{ids[0]}/step/3")
+        yield Merchant(http, ids, factories.token_in(page.text))
+
+
+async def test_the_server_and_its_children_stay_under_400_mb_through_the_corpus_four_at_a_time(
+    server: tuple[str, int], now: datetime
+) -> None:
+    url, pid = server
+    hostile_files = list(corpus())
+    async with signed_in(url, now, drafts=4) as merchant:
+        with TreeMemory(pid) as memory:
+            for hostile in hostile_files:
+                responses = await asyncio.gather(
+                    *(
+                        merchant.upload(d, [(hostile.name, hostile.content)])
+                        for d in merchant.drafts
+                    )
+                )
+                codes = [r.status_code for r in responses]
+                assert all(code in (303, 422) for code in codes), (hostile.name, codes)
+    assert memory.peak_mb < RSS_LIMIT_MB, memory.report()
+
+
+async def test_ten_bombs_in_one_request_are_refused_while_a_photo_uploaded_meanwhile_is_stored(
+    server: tuple[str, int], now: datetime
+) -> None:
+    url, pid = server
+    bombs = [(f"bomb{i}.png", zero_png(7071, "RGBA")) for i in range(10)]
+    costliest: list[Hostile] = list(just_under_the_limits())
+    heavy = [(h.name, h.content) for h in costliest]
+    photo = [("photo.jpg", ordinary_photo())]
+    async with signed_in(url, now, drafts=5) as merchant:
+        with TreeMemory(pid) as memory:
+            uploads = [
+                asyncio.create_task(merchant.upload(d, files))
+                for d, files in zip(merchant.drafts, [bombs, heavy, heavy, heavy], strict=False)
+            ]
+            stored = await merchant.upload(merchant.drafts[4], photo)
+            refused, *accepted = await asyncio.gather(*uploads)
+    assert stored.status_code == 303
+    assert [f["original_name"] for f in await draft_files(merchant.drafts[4])] == ["photo.jpg"]
+    assert refused.status_code == 422
+    assert all(f"“{name}” is {TOO_LARGE}" in refused.text for name, _ in bombs), refused.text
+    assert await draft_files(merchant.drafts[0]) == []
+    assert [r.status_code for r in accepted] == [303, 303, 303]
+    assert memory.peak_mb < RSS_LIMIT_MB, memory.report()
+
+
+def _image_processes(pid: int) -> list[int]:
+    """The server's children that multiprocessing spawned to work (not its resource tracker)."""
+    return [
+        child
+        for child in process_tree(pid)[1:]
+        if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
+    ]
+
+
+def _data_limit(pid: int) -> tuple[float, float]:
+    """The soft and hard limit on a process's writable memory (RLIMIT_DATA), in bytes."""
+    for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
+        if line.startswith("Max data size"):
+            soft, hard = (float(v.replace("unlimited", "inf")) for v in line.split()[3:5])
+            return soft, hard
+    raise AssertionError(f"no data limit listed for {pid}")
+
+
+async def test_the_image_process_runs_under_a_hard_memory_limit(
+    server: tuple[str, int], now: datetime
+) -> None:
+    url, pid = server
+    async with signed_in(url, now, drafts=1) as merchant:
+        response = await merchant.upload(merchant.drafts[0], [("photo.jpg", ordinary_photo())])
+    assert response.status_code == 303
+    decoders = _image_processes(pid)
+    assert len(decoders) == 1  # one image process, however many uploads
+    soft, hard = _data_limit(decoders[0])
+    assert soft == hard < RSS_LIMIT_MB * 1024 * 1024
