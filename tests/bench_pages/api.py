@@ -83,7 +83,11 @@ def api_section(data: dict[str, Any]) -> None:
     # DEBUG off would refuse the test key the factories make: this client's key is a live one
     with serving(web_command(port), env, port) as url:
         script = headers_script({"Authorization": f"Bearer {data['key']}"})
-        report("GET a request (API)", drive(wrk, f"{url}/api/v1/returns/{data['request_id']}", script), bare)
+        report(
+            "GET a request (API)",
+            drive(wrk, f"{url}/api/v1/returns/{data['request_id']}", script),
+            bare,
+        )
         took = sorted(_round_trips(url, data))
     p99 = took[min(len(took) - 1, int(len(took) * 0.99))]
     print(f"  {'create + submit round trip':<34} {len(took)} in a row   p50 "
