@@ -63,6 +63,15 @@ def _whole_number(name: str, default: int) -> int:
     return int(raw)
 
 
+def _development_only(name: str, debug: bool, default: bool | None = None) -> bool:
+    """A flag that loosens a safety rule for a developer's machine (on by default where
+    `default` is None and DEBUG is on); set outside development it stops the process."""
+    value = _flag(name, default=debug if default is None else default)
+    if value and not debug:
+        raise RuntimeError(f"{name} is for development only: it needs DEBUG on")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -95,6 +104,10 @@ class Settings:
     s3_bucket: str = ""
     s3_endpoint_url: str = ""  # empty: AWS itself
     s3_region: str = "us-east-1"
+    # development only (refused where DEBUG is off): webhooks to http:// addresses, and to a
+    # receiver on this machine's loopback — never private networks or cloud metadata
+    webhook_allow_http: bool = False
+    webhook_allow_loopback: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -125,6 +138,8 @@ class Settings:
             s3_bucket=os.environ.get("S3_BUCKET", ""),
             s3_endpoint_url=os.environ.get("S3_ENDPOINT_URL", ""),
             s3_region=os.environ.get("S3_REGION", "") or "us-east-1",
+            webhook_allow_http=_development_only("WEBHOOK_ALLOW_HTTP", debug),
+            webhook_allow_loopback=_development_only("WEBHOOK_ALLOW_LOOPBACK", debug, False),
         )
 
     def effective_redis_url(self) -> str:

@@ -15,9 +15,11 @@ from db.errors import Conflict, NotFound
 from db.snapshots import load_snapshot
 from db.staff_notifications import tell_about_request
 from db.staging import attach_staged, staged_ids
-from db.tables import Message, ReturnRequest, SideCase
+from db.tables import Message, SideCase
+from db.webhooks import record_partner_event
+from domain.attribution import staff_number
 from domain.guards import not_theirs
-from domain.lifecycle import Actor, Refusal
+from domain.lifecycle import Actor, Refusal, ReturnSnapshot
 from domain.limits import MAX_MESSAGE, too_long
 from domain.side_cases import (
     MERCHANT_SIDE,
@@ -57,7 +59,14 @@ async def post_message(
         if refusal is not None:
             return refusal
         message_id = await insert_message(
-            request_id, side_case_id, actor, author_name, body, now, internal=internal
+            request_id,
+            side_case_id,
+            actor,
+            author_name,
+            body,
+            now,
+            internal=internal,
+            partner_client=snapshot.partner_client,
         )
         await attach_staged(files, request_id, message_id=message_id)
         if actor.role in MERCHANT_SIDE:
@@ -86,7 +95,10 @@ async def insert_message(
     now: datetime,
     *,
     internal: bool = False,
+    partner_client: str | None,
 ) -> int:
+    """Append a message; a partner that filed the request (`partner_client`, as its snapshot
+    names it) hears of every message the merchant's side may read — never of a staff note."""
     rows = await Message.insert(
         Message(
             request=request_id,
@@ -99,10 +111,23 @@ async def insert_message(
             created_at=now,
         )
     ).returning(Message.id)
-    return int(rows[0]["id"])
+    message_id = int(rows[0]["id"])
+    if not internal:
+        data = {
+            "message_id": message_id,
+            "side_case_id": side_case_id,
+            "by": actor.role.value,
+            "staff_number": staff_number(actor.id),
+            "body": body.strip(),
+            "at": now.isoformat(),
+        }
+        await record_partner_event(request_id, partner_client, "message.created", data, now)
+    return message_id
 
 
-async def _may_open(request_id: int, kind: SideCaseKind, actor: Actor, body: str) -> Refusal | None:
+async def _may_open(
+    request_id: int, snapshot: ReturnSnapshot, kind: SideCaseKind, actor: Actor, body: str
+) -> Refusal | None:
     existing = await SideCase.select(SideCase.kind, SideCase.status).where(
         SideCase.request == request_id
     )
@@ -110,7 +135,7 @@ async def _may_open(request_id: int, kind: SideCaseKind, actor: Actor, body: str
         SideCaseRecord(SideCaseKind(case["kind"]), SideCaseStatus(case["status"]))
         for case in existing
     ]
-    refusal = may_open_side_case(await load_snapshot(request_id), kind, actor, records)
+    refusal = may_open_side_case(snapshot, kind, actor, records)
     if refusal is None and not body.strip():
         refusal = Refusal("message_required", Text(N_("Please describe the problem.")))
     if refusal is None and len(body.strip()) > MAX_MESSAGE:
@@ -135,16 +160,10 @@ async def open_side_case(
     attach there and the thread alone is the whole record. A stale version raises Conflict.
     """
     async with atomic():
-        row = await (
-            ReturnRequest.select(ReturnRequest.version)
-            .where(ReturnRequest.id == request_id)
-            .first()
-        )
-        if row is None:
-            raise NotFound(request_id)
-        if row["version"] != expected_version:
+        snapshot = await load_snapshot(request_id)  # NotFound if there is no such request
+        if snapshot.version != expected_version:
             raise Conflict(request_id)
-        refusal = await _may_open(request_id, kind, actor, body)
+        refusal = await _may_open(request_id, snapshot, kind, actor, body)
         if refusal is not None:
             return refusal
         rows = await SideCase.insert(
@@ -158,7 +177,15 @@ async def open_side_case(
             )
         ).returning(SideCase.id)
         case_id = int(rows[0]["id"])
-        message_id = await insert_message(request_id, case_id, actor, author_name, body, now)
+        message_id = await insert_message(
+            request_id,
+            case_id,
+            actor,
+            author_name,
+            body,
+            now,
+            partner_client=snapshot.partner_client,
+        )
         files = await staged_ids(request_id, actor.id, staged_files)
         await attach_staged(files, request_id, message_id=message_id)
         await tell_about_request(request_id, kind.value, now)

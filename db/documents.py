@@ -1,5 +1,6 @@
 """Documents as stored: the newest version of each kind for a request, and recording a new
-one — keyed so that a job run twice, or two jobs at once, make one file."""
+one — keyed so that a job run twice, or two jobs at once, make one file (and one
+`document.ready` event for a partner that filed the request)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 from db.engine import atomic
 from db.evidence import place_of
 from db.outbox import add_to_outbox
-from db.tables import Document, EvidenceFile, OutboxRow
+from db.tables import Document, EvidenceFile, OutboxRow, ReturnRequest
+from db.webhooks import PARTNER_PREFIX, record_partner_event
 from domain.file_access import Audience, shown_to
 
 
@@ -60,7 +62,27 @@ async def record_document(*, request_id: int, kind: str, facts_sha256: str, stor
             .on_conflict(action="DO NOTHING")
             .returning(Document.id)
         )
+        if inserted:
+            await _document_ready(request_id, kind, number, now)
     return number if inserted else None
+
+
+async def _document_ready(request_id: int, kind: str, number: int, now: datetime) -> None:
+    """A partner that filed the request hears of the new version, in the same transaction."""
+    row = await (
+        ReturnRequest.select(ReturnRequest.partner_client)
+        .where(ReturnRequest.id == request_id)
+        .first()
+    )
+    if row is None or row["partner_client"] is None:
+        return
+    await record_partner_event(
+        request_id,
+        f"{PARTNER_PREFIX}{row['partner_client']}",
+        "document.ready",
+        {"kind": kind, "number": number},
+        now,
+    )
 
 
 async def case_file_sources(request_id: int) -> list[dict[str, Any]]:

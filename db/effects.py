@@ -1,5 +1,6 @@
 """What a decision implies beyond the request row, written in the decision's transaction:
-in-app notifications, serial claims, the terminal's binding, and outbox rows for the rest."""
+in-app notifications, serial claims, the terminal's binding, partners' events, and outbox rows
+for the rest."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from db.outbox import add_to_outbox
 from db.snapshots import RequestRows
 from db.tables import Merchant, Notification, OrderItem, SerialClaim
+from db.webhooks import record_partner_event
 from domain.lifecycle import Decision, Effect, EffectKind, ReturnSnapshot
 from domain.money import Money
 from domain.notices import notice_fields
@@ -108,15 +110,22 @@ async def _document(done: Decided, effect: Effect) -> None:
 
 
 async def _webhook(done: Decided, effect: Effect) -> None:
-    await add_to_outbox(
-        key=f"webhook:{done.event_id}:{effect.name}",
-        job="deliver_webhook",
-        payload={
-            "event_id": done.event_id,
-            "type": effect.name,
-            "action": done.decision.event.action.value,
-        },
-        due_at=done.now,
+    """Partners hear of every change to a request they filed; other requests write nothing."""
+    if done.after.partner_client is None:
+        return
+    event = done.decision.event
+    data: dict[str, Any] = {
+        "action": event.action.value,
+        "from_state": event.from_state.value,
+        "to_state": event.to_state.value if event.to_state else None,
+        "version": done.after.version,
+    }
+    if effect.name == "terminal.unbound":  # which units, for the terminal-management system
+        data["serial_numbers"] = sorted(
+            {item.serial_number for item in done.after.items if item.serial_number}
+        )
+    await record_partner_event(
+        done.request_id, done.after.partner_client, effect.name, data, done.now
     )
 
 

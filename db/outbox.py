@@ -8,6 +8,7 @@ and dead — kept, counted, retryable — after its last attempt.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from db.sql import execute, fetch
 from db.staff_notifications import alert_dead_work
 from db.tables import GatewayMessage, OutboxRow
+from domain.webhooks import RETRY_JITTER, RETRY_WAITS
 
 MAX_ATTEMPTS = 8
 # wait before attempt n + 1 after attempt n failed: minutes first, then hours
@@ -27,6 +29,34 @@ BACKOFF = (
     timedelta(hours=6),
     timedelta(hours=12),
 )
+
+
+@dataclass(frozen=True)
+class RetrySchedule:
+    """How a job's row is tried again: `waits[n - 1]` after attempt n failed, each stretched
+    or shrunk at random by up to `jitter` (a share of it); dead after the last."""
+
+    waits: tuple[timedelta, ...]
+    jitter: float = 0.0
+
+    @property
+    def max_attempts(self) -> int:
+        return len(self.waits) + 1
+
+    def wait_after(self, attempt: int) -> timedelta:
+        wait = self.waits[min(max(attempt, 1), len(self.waits)) - 1]
+        return wait * (1 + self.jitter * random.uniform(-1, 1))
+
+
+DEFAULT_SCHEDULE = RetrySchedule(BACKOFF)
+# jobs whose work wants its own schedule: a partner's receiver may be down for a day
+SCHEDULES = {"deliver_webhook": RetrySchedule(RETRY_WAITS, RETRY_JITTER)}
+
+
+def schedule_of(job: str) -> RetrySchedule:
+    return SCHEDULES.get(job, DEFAULT_SCHEDULE)
+
+
 # a row handed over this long ago and neither done nor failed was lost on the way: hand it again
 HANDOVER_LEASE = timedelta(minutes=5)
 
@@ -88,7 +118,7 @@ async def begin_handovers(
     (those are buried: dead)."""
     fresh = []
     for row in rows:
-        if int(row["attempts"]) >= MAX_ATTEMPTS:
+        if int(row["attempts"]) >= schedule_of(row["job"]).max_attempts:
             await _bury(row["key"], now, f"lost {row['attempts']} times on the way to a worker")
         else:
             fresh.append(int(row["id"]))
@@ -146,25 +176,44 @@ async def mark_done(key: str, now: datetime) -> None:
     )
 
 
-async def mark_failed(key: str, error: str, now: datetime) -> bool:
-    """An attempt failed: retry after the backoff, or bury the row after its last attempt.
-    Returns whether it is dead now."""
-    row = await OutboxRow.select(OutboxRow.attempts).where(OutboxRow.key == key).first()
+async def mark_failed(
+    key: str, error: str, now: datetime, *, not_before: datetime | None = None
+) -> bool:
+    """An attempt failed: retry after the job's backoff (and not before `not_before`, when the
+    other side said when to come back), or bury the row after its last attempt. Returns
+    whether it is dead now."""
+    row = (
+        await OutboxRow.select(OutboxRow.attempts, OutboxRow.job)
+        .where(OutboxRow.key == key)
+        .first()
+    )
     if row is None:
         return False
-    attempts = int(row["attempts"])
-    if attempts >= MAX_ATTEMPTS:
+    attempts, schedule = int(row["attempts"]), schedule_of(row["job"])
+    if attempts >= schedule.max_attempts:
         await _bury(key, now, error)
         return True
-    wait = BACKOFF[min(max(attempts, 1), len(BACKOFF)) - 1]
+    due = now + schedule.wait_after(attempts)
     await OutboxRow.update(
         {
-            OutboxRow.due_at: now + wait,
+            OutboxRow.due_at: max(due, not_before) if not_before else due,
             OutboxRow.handed_over_at: None,
             OutboxRow.last_error: error[:2000],
         }
     ).where((OutboxRow.key == key) & _waiting())
     return False
+
+
+async def postpone(key: str, until: datetime) -> None:
+    """The job may not begin yet (it waits for other work): its row is due again at `until`,
+    and the hand-over that brought it is not counted as an attempt."""
+    await OutboxRow.update(
+        {
+            OutboxRow.due_at: until,
+            OutboxRow.handed_over_at: None,
+            OutboxRow.attempts: OutboxRow.attempts - 1,
+        }
+    ).where((OutboxRow.key == key) & _waiting() & (OutboxRow.attempts > 0))
 
 
 async def _bury(key: str, now: datetime, error: str) -> None:

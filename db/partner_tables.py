@@ -82,6 +82,9 @@ class WebhookDelivery(Table):
         references=WebhookSubscription, on_delete=OnDelete.cascade, index=True
     )
     request_id = Integer(index=True)  # the event's request, for the in-order check
+    # 0 for the event's first delivery to the subscription, n for its nth redelivery (an
+    # admin's "send again"): unique with event and subscription (an index in the migration)
+    redelivery = Integer(default=0)
     status = Varchar(length=12, default="pending")  # "pending", "delivered" or "dead"
     attempts = Integer(default=0)
     delivered_at = Timestamptz(null=True, default=None)
@@ -96,6 +99,7 @@ class WebhookAttempt(Table):
     attempt = Integer()
     status_code = Integer(default=0)  # 0: no answer (refused, timed out, not allowed)
     answer = Text(default="")  # the answer's first bytes, or why there was none
+    error = Varchar(length=30, default="")  # no answer: domain.webhooks.NoAnswer's code
     duration_ms = Integer(default=0)
     at = Timestamptz()
 

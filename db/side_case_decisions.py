@@ -45,7 +45,15 @@ async def resolve_side_case(
         settled = await _settle(case_id, actor, outcome, now)
         if not settled:
             raise Conflict(request_id)  # someone settled it a moment ago
-        await insert_message(request_id, case_id, actor, actor_name, outcome, now)
+        await insert_message(
+            request_id,
+            case_id,
+            actor,
+            actor_name,
+            outcome,
+            now,
+            partner_client=snapshot.partner_client,
+        )
         if record.kind is SideCaseKind.FEE_DISPUTE and fee_payer is not None:
             await _fee_payer_decided(request_id, snapshot, fee_payer, now)
         await Notification.insert(

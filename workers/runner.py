@@ -1,5 +1,6 @@
 """Running a keyed job once: claim it, do the work, record completion — or record the failure
-so that the outbox retries it with backoff. One structured log line per run."""
+so that the outbox retries it with backoff, or put the work off when it may not begin yet.
+One structured log line per run."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 from arq import Retry
 
 from db.jobs import ClaimState, claim_job, complete_job, release_job
-from db.outbox import mark_done, mark_failed
+from db.outbox import mark_done, mark_failed, postpone
 
 log = logging.getLogger("returndesk.jobs")
 
@@ -24,6 +25,24 @@ DEFAULT_LEASE = timedelta(minutes=2)
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+class Postponed(Exception):
+    """Raised by a job's work that may not begin yet (it waits for other work): nothing was
+    done, its outbox row is due again at `until`, and no attempt is spent."""
+
+    def __init__(self, until: datetime, why: str) -> None:
+        super().__init__(why)
+        self.until = until
+
+
+class WorkFailed(Exception):
+    """Raised by a job's work that failed where the other side said when to come back: the
+    outbox's next try is no sooner than `not_before`."""
+
+    def __init__(self, reason: str, *, not_before: datetime | None = None) -> None:
+        super().__init__(reason)
+        self.not_before = not_before
 
 
 def _bookkeeping_failed(ctx: dict[str, Any]) -> Retry:
@@ -37,8 +56,11 @@ async def run_once(
     key: str,
     job: str,
     work: Callable[[], Awaitable[str]],
+    *,
+    on_dead: Callable[[], Awaitable[None]] | None = None,
 ) -> str:
-    """Do `work` for `key` unless it is done or another worker is doing it; its result."""
+    """Do `work` for `key` unless it is done or another worker is doing it; its result.
+    `on_dead` runs when a failure was the row's last attempt (the job's own records follow)."""
     lease: timedelta = ctx.get("job_lease", DEFAULT_LEASE)
     started = time.monotonic()
     attempt = int(ctx.get("job_try", 1))
@@ -59,8 +81,10 @@ async def run_once(
         result = await work()
     except Retry:
         raise
+    except Postponed as later:
+        return await _postponed(ctx, key, job, attempt, started, later)
     except Exception as error:
-        return await _failed(ctx, key, job, attempt, started, error)
+        return await _failed(ctx, key, job, attempt, started, error, on_dead)
     try:
         await complete_job(key, result, _now())
     except Exception as error:
@@ -69,13 +93,36 @@ async def run_once(
     return _logged(job, key, attempt, started, result)
 
 
-async def _failed(
-    ctx: dict[str, Any], key: str, job: str, attempt: int, started: float, error: Exception
+async def _postponed(
+    ctx: dict[str, Any], key: str, job: str, attempt: int, started: float, later: Postponed
 ) -> str:
-    reason = f"{type(error).__name__}: {error}"[:500]
+    """Nothing was done: give up the claim, and the row waits until then with its attempt
+    unspent. A worker dying in between leaves the row handed over, to be handed over again."""
     try:
         await release_job(key, WORKER_NAME)
-        dead = await mark_failed(key, reason, _now())
+        await postpone(key, later.until)
+    except Exception as bookkeeping:
+        _logged(job, key, attempt, started, f"retry: postponing: {type(bookkeeping).__name__}")
+        raise _bookkeeping_failed(ctx) from bookkeeping
+    return _logged(job, key, attempt, started, f"postponed until {later.until:%H:%M:%S}: {later}")
+
+
+async def _failed(
+    ctx: dict[str, Any],
+    key: str,
+    job: str,
+    attempt: int,
+    started: float,
+    error: Exception,
+    on_dead: Callable[[], Awaitable[None]] | None,
+) -> str:
+    reason = f"{type(error).__name__}: {error}"[:500]
+    not_before = error.not_before if isinstance(error, WorkFailed) else None
+    try:
+        await release_job(key, WORKER_NAME)
+        dead = await mark_failed(key, reason, _now(), not_before=not_before)
+        if dead and on_dead is not None:
+            await on_dead()
     except Exception as bookkeeping:
         _logged(job, key, attempt, started, f"retry: {reason}")
         raise _bookkeeping_failed(ctx) from bookkeeping

@@ -23,10 +23,12 @@ from workers.notify import send_notification, send_sign_in_code
 from workers.pdf import PdfPool
 from workers.relay import relay_forever
 from workers.schedule import CRON_JOBS
+from workers.webhook_http import WebhookSender
+from workers.webhooks import deliver_webhook
 
 log = logging.getLogger("returndesk.worker")
 
-FUNCTIONS = [send_notification, send_sign_in_code, render_document]
+FUNCTIONS = [send_notification, send_sign_in_code, render_document, deliver_webhook]
 JOB_NAMES = {function.__name__ for function in FUNCTIONS}
 
 
@@ -56,6 +58,15 @@ def gateways_for(settings: Settings) -> Gateway | ByChannel:
     return dev if sms is dev and email is dev else ByChannel(sms, email)
 
 
+def webhook_sender(settings: Settings) -> WebhookSender:
+    """Partners' receivers on the internet over https; development may loosen both (settings)."""
+    if settings.webhook_allow_loopback:
+        log.warning("WEBHOOK_ALLOW_LOOPBACK is on: webhooks may reach this machine's own services")
+    return WebhookSender(
+        allow_http=settings.webhook_allow_http, allow_loopback=settings.webhook_allow_loopback
+    )
+
+
 def _log_jobs() -> None:
     """One structured line per job (workers.runner, workers.schedule) on the worker's stderr;
     arq's own configuration covers only its own logger."""
@@ -81,6 +92,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx.setdefault("gateway", gateways_for(settings))
     ctx.setdefault("files", file_store_for(settings))
     ctx.setdefault("pdf", PdfPool())
+    ctx.setdefault("webhooks", webhook_sender(settings))
     ctx.update(timezone=settings.timezone, site_url=settings.site_url,
                return_address=settings.return_address)  # fmt: skip
     if ctx.get("relay", True):
@@ -96,6 +108,8 @@ async def shutdown(ctx: dict[str, Any]) -> None:
             await task
     if "pdf" in ctx:  # not there when start-up was refused (see startup)
         ctx["pdf"].close()
+    if "webhooks" in ctx:
+        await ctx["webhooks"].close()
     await close_database()
 
 

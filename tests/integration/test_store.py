@@ -52,7 +52,8 @@ async def test_submit_assigns_an_rma_and_writes_event_notification_and_outbox(
     notices = await Notification.select().where(Notification.merchant == merchant_id)
     assert [n["kind"] for n in notices] == ["submit"]
     jobs = {row["job"] for row in await OutboxRow.select()}
-    assert "send_notification" in jobs and "deliver_webhook" in jobs
+    # a merchant's own request: no partner to tell (tests/integration/test_webhooks.py)
+    assert "send_notification" in jobs and "deliver_webhook" not in jobs
 
 
 async def test_submit_outside_the_window_is_refused_and_nothing_is_written(now: datetime) -> None:
@@ -171,13 +172,7 @@ async def test_passing_inspection_unbinds_the_terminal_and_computes_the_refund(
     assert row["fee_payer"] == FeePayer.PLATFORM.value
     assert row["carrier"] == "顺丰"
     unit = await OrderItem.select(OrderItem.bound).where(OrderItem.serial_number == "SN-A").first()
-    assert unit["bound"] is False
-    webhooks = [
-        r["payload"]["type"]
-        for r in await OutboxRow.select().output(load_json=True)
-        if r["job"] == "deliver_webhook"
-    ]
-    assert "terminal.unbound" in webhooks
+    assert unit["bound"] is False  # partners hear of it: tests/integration/test_webhook_events.py
 
 
 async def test_a_policy_change_does_not_change_a_submitted_request(now: datetime) -> None:
