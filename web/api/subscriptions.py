@@ -48,7 +48,7 @@ def _shown(found: Subscription, secret: str | None = None) -> ApiSubscription:
 
 
 def _checked_url(request: Request[Any, Any, Any], url: str) -> None:
-    problem = webhook_url_problem(url, allow_http=request.app.state.settings.debug)
+    problem = webhook_url_problem(url, allow_http=request.app.state.settings.webhook_allow_http)
     if problem is not None:
         raise field_errors({"url": render_text(problem)})
 
