@@ -86,6 +86,19 @@ async def _workers() -> None:
     await close_database()
 
 
+async def _api() -> None:
+    """The partner API through a real server, then webhook deliveries through a worker."""
+    from db.engine import bind_database, close_database, open_database
+    from tests.bench_pages.api import api_section, prepare_api_data
+    from tests.bench_pages.webhooks import webhook_section
+
+    api_section(await prepare_api_data())
+    bind_database(os.environ["DATABASE_URL"], 10)  # pooled, as a worker runs
+    await open_database()
+    await webhook_section()
+    await close_database()
+
+
 async def main() -> int:
     from workers.embedded_redis import EmbeddedRedis
 
@@ -108,9 +121,7 @@ async def _run() -> int:
         real_server_section(await prepare_data())
         return 0
     if os.environ.get("BENCH_SECTIONS") == "api":  # only the partner API
-        from tests.bench_pages.api import api_section, prepare_api_data
-
-        api_section(await prepare_api_data())
+        await _api()
         return 0
     if os.environ.get("BENCH_SECTIONS") == "staff":  # only the queue and dashboard at scale
         await _staff_at_scale()
