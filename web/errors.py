@@ -9,7 +9,7 @@ import sqlite3
 from typing import Any
 
 import asyncpg
-from litestar import MediaType, Request, Response
+from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -63,13 +63,17 @@ def _respond(
     # A path no route matches never passes through the route middleware: set the language here.
     apply_locale(request.scope)
     title = _(_TITLES.get(status_code, _TITLES[500]))
-    if request.url.path.startswith("/api/"):
-        return Response(
-            content={"status_code": status_code, "detail": detail or title},
-            status_code=status_code,
-            media_type=MediaType.JSON,
-            headers=headers,
+    if request.url.path.startswith("/api/"):  # the partner API's problem details (RFC 9457)
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
+            status_code, "error"
         )
+        return Response(
+            content={"type": f"https://returndesk.example/problems/{code}", "title": title,
+                     "status": status_code, "detail": detail or title, "code": code},
+            status_code=status_code,
+            media_type="application/problem+json",
+            headers=headers,
+        )  # fmt: skip
     return render(
         request,
         "errors/error.html",

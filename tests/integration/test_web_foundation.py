@@ -99,7 +99,8 @@ async def test_not_found_page_in_both_languages(client: AsyncTestClient) -> None
 async def test_api_errors_are_json(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
     response = await client.get("/api/v1/no-such-thing")
     assert response.status_code == 404
-    assert response.headers["content-type"].startswith("application/json")
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] == "not_found"
 
 
 @pytest.mark.parametrize(

@@ -65,7 +65,9 @@ def openapi_config() -> OpenAPIConfig:
         title="ReturnDesk partner API",
         version="1.0.0",
         description=DESCRIPTION,
-        path="/api/v1",
+        # Litestar serves its own copy below a path of its own, where its catch-all answers
+        # unknown paths with HTML; the document partners use is web.api.reference's
+        path="/api/v1/schema",
         render_plugins=[JsonRenderPlugin()],
         components=Components(
             security_schemes={
@@ -79,4 +81,4 @@ def openapi_config() -> OpenAPIConfig:
     )
 
 
-ROUTES: list[Any] = [reference.reference]
+ROUTES: list[Any] = [reference.reference, reference.openapi_document]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from litestar import Request, Response, get
 
 from web.rendering import render
@@ -26,6 +27,17 @@ REFERENCE_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+
+@get("/api/v1/openapi.json", name="api_openapi", include_in_schema=False, cache_control=None)
+async def openapi_document(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The OpenAPI 3.1 document Litestar generates from the API's own handlers and types."""
+    document: bytes | None = getattr(request.app.state, "openapi_json", None)
+    if document is None:
+        document = msgspec.json.encode(request.app.openapi_schema.to_schema())
+        request.app.state.openapi_json = document
+    return Response(document, media_type="application/vnd.oai.openapi+json",
+                    headers={"Cache-Control": "public, max-age=300"})  # fmt: skip
 
 
 @get("/api/v1/reference", name="api_reference", include_in_schema=False, cache_control=None)
