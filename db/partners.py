@@ -217,3 +217,11 @@ async def client_by_id(client_id: int) -> ApiClient | None:
         .output(load_json=True)
     )
     return _client(row) if row else None
+
+
+async def client_name(actor_id: str | None) -> str:
+    """The name of the client a request was filed through ("partner:7"); "" for none."""
+    if not actor_id or not actor_id.startswith("partner:"):
+        return ""
+    found = await client_by_id(int(actor_id.removeprefix("partner:")))
+    return found.name if found else ""

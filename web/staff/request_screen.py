@@ -16,6 +16,7 @@ from litestar.params import FromPath
 
 from db.errors import Conflict, NotFound
 from db.merchants import merchant_by_id
+from db.partners import client_name
 from db.request_views import RequestPage, request_id_of, request_page
 from db.returns import apply_action
 from db.staff import StaffAccount
@@ -164,6 +165,7 @@ async def _full_context(request: Request[Any, Any, Any], page: RequestPage, merc
                         claim: Claim | None) -> dict[str, Any]:  # fmt: skip
     """The screen's context with its documents: the screen and a refused decision alike."""
     context = _context(request, page, merchant, claim)
+    context["client_name"] = await client_name(page.snapshot.partner_client)
     supervisor = current_staff(request).role is Role.SUPERVISOR
     context.update(await documents_view(page.details.id, page.snapshot, context["url"],
                                         rma=page.details.rma, may_ask_case_file=supervisor))  # fmt: skip
