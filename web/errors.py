@@ -18,6 +18,7 @@ from db.errors import Conflict, DatabaseGone, NotFound
 from domain.text import N_
 from web.cookies import DUPLICATE
 from web.i18n import gettext as _
+from web.params import BAD_DAY
 from web.rendering import render
 from web.security import apply_locale
 
@@ -99,6 +100,8 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
         detail = _(
             "Your browser sent this site's sign-in cookie twice, so we cannot tell whose it is. Please clear this site's cookies and sign in again."
         )
+    elif status == 400 and exc.detail == BAD_DAY:
+        detail = _("Choose a date between 1 January 2000 and 31 December 2099.")
     elif status == 403 and exc.detail == ROLE_NOT_ALLOWED:
         detail = _("This page is part of another role's work. Your own work is in your queue.")
     elif status == 413:

@@ -52,6 +52,20 @@ def calendar_day(text: object) -> date | None:
     return day if FIRST_DAY <= day <= LAST_DAY else None
 
 
+BAD_DAY = "not a day ReturnDesk keeps"  # the detail web.errors words for people
+
+
+def filter_day(text: object) -> date | None:
+    """A day a filter names: None when none is named, 400 for anything that is not a day
+    between FIRST_DAY and LAST_DAY (a date field in a browser sends nothing else)."""
+    if text is None or text == "":
+        return None
+    day = calendar_day(text)
+    if day is None:
+        raise ClientException(BAD_DAY)
+    return day
+
+
 def form_ids(form: Any, field: str, *, most: int) -> list[int]:
     """The row ids a form sends under one name (ticked boxes, files already staged): 400 when
     one is not an id or there are more than the form can hold."""

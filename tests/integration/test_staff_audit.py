@@ -97,6 +97,20 @@ async def test_a_bad_period_is_sent_back_with_words(client: Client) -> None:
     assert "Choose a first and a last day, at most a year apart." in page.text
 
 
+async def test_days_out_of_range_are_a_400_or_a_period_sent_back(client: Client) -> None:
+    await _supervisor(client)
+    client.headers["Accept-Language"] = "en"
+    for params in ({"to": "9999-12-31"}, {"from": "0001-01-01"}):
+        page = await client.get("/staff/audit", params=params)
+        assert page.status_code == 400, params
+        assert "Choose a date between" in page.text
+    export = await client.get(
+        "/staff/export.csv", params={"from": "9999-12-30", "to": "9999-12-31"}
+    )
+    assert export.status_code == 303
+    assert export.headers["location"] == "/staff/audit?export_problem=1"
+
+
 async def test_only_supervisors_read_the_audit_log_and_export(client: Client) -> None:
     for role in ("reviewer", "inspector", "finance", "counter"):
         await factories.staff_session(client, await factories.staff(role, role))

@@ -29,7 +29,7 @@ from web.auth import current_staff, staff_required
 from web.i18n import gettext as _
 from web.i18n import local_day_start, local_time
 from web.navigation import redirect_to
-from web.params import calendar_day, whole_number
+from web.params import calendar_day, filter_day, whole_number
 from web.rendering import render
 from web.staff.navigation import staff_nav
 
@@ -42,7 +42,7 @@ def _filter(request: Request[Any, Any, Any]) -> tuple[AuditFilter, dict[str, str
     query = request.query_params
     chosen = {name: query.get(name, "")[:60].strip() for name in ("actor", "action", "from", "to")}
     action = next((a for a in Action if a.value == chosen["action"]), None)
-    since, until = calendar_day(chosen["from"]), calendar_day(chosen["to"])
+    since, until = filter_day(chosen["from"]), filter_day(chosen["to"])
     wanted = AuditFilter(
         actor=chosen["actor"],
         action=action,

@@ -28,7 +28,7 @@ from domain.terms import Reason, State
 from web.auth import current_staff, staff_required
 from web.i18n import gettext as _
 from web.i18n import local_day_start
-from web.params import calendar_day, whole_number
+from web.params import filter_day, whole_number
 from web.rendering import render
 from web.staff import claims
 from web.staff.navigation import staff_nav
@@ -39,8 +39,8 @@ COUNTS_TTL = 5  # seconds
 
 def _day(text: str, after: int = 0) -> datetime | None:
     """Midnight (display time) starting a date typed as YYYY-MM-DD, `after` days later; None
-    for anything else (the filter is left out)."""
-    day = calendar_day(text)
+    when none is named (400 for one that is not a day: web.params.filter_day)."""
+    day = filter_day(text)
     return local_day_start(day + timedelta(days=after)) if day else None
 
 
