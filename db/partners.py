@@ -67,15 +67,19 @@ _COLUMNS = (
 
 async def client_for_key(key_id: str, secret: str, now: datetime) -> ApiClient | None:
     """The active client whose current key — or previous key, within its overlap — this is."""
-    rows = await PartnerClient.select(
-        *_COLUMNS,
-        PartnerClient.key_id,
-        PartnerClient.key_hash,
-        PartnerClient.previous_key_hash,
-        PartnerClient.previous_key_until,
-    ).where(
-        ((PartnerClient.key_id == key_id) | (PartnerClient.previous_key_id == key_id))
-        & (PartnerClient.active == True)  # noqa: E712
+    rows = (
+        await PartnerClient.select(
+            *_COLUMNS,
+            PartnerClient.key_id,
+            PartnerClient.key_hash,
+            PartnerClient.previous_key_hash,
+            PartnerClient.previous_key_until,
+        )
+        .where(
+            ((PartnerClient.key_id == key_id) | (PartnerClient.previous_key_id == key_id))
+            & (PartnerClient.active == True)  # noqa: E712
+        )
+        .output(load_json=True)
     )
     given = _hash(secret)
     for row in rows:
@@ -186,6 +190,7 @@ async def all_clients() -> list[dict[str, Any]]:
         )
         .order_by(PartnerClient.active, ascending=False)
         .order_by(PartnerClient.id)
+        .output(load_json=True)
     )
 
 
@@ -203,10 +208,16 @@ async def client_record(client_id: int) -> dict[str, Any] | None:
         )
         .where(PartnerClient.id == client_id)
         .first()
+        .output(load_json=True)
     )
     return row
 
 
 async def client_by_id(client_id: int) -> ApiClient | None:
-    row = await PartnerClient.select(*_COLUMNS).where(PartnerClient.id == client_id).first()
+    row = (
+        await PartnerClient.select(*_COLUMNS)
+        .where(PartnerClient.id == client_id)
+        .first()
+        .output(load_json=True)
+    )
     return _client(row) if row else None

@@ -75,6 +75,7 @@ async def subscriptions_of(client_id: int) -> list[Subscription]:
         WebhookSubscription.select(*_COLUMNS)
         .where(WebhookSubscription.client == client_id)
         .order_by(WebhookSubscription.id)
+        .output(load_json=True)
     )
     return [_subscription(row) for row in rows]
 
@@ -87,6 +88,7 @@ async def subscription(client_id: int, subscription_id: int) -> Subscription | N
             (WebhookSubscription.id == subscription_id) & (WebhookSubscription.client == client_id)
         )
         .first()
+        .output(load_json=True)
     )
     return _subscription(row) if row else None
 

@@ -57,7 +57,9 @@ def parse_key(text: str, *, test_keys: bool) -> tuple[str, str] | None:
 def missing_scope(held: Iterable[str], needed: Scope) -> Text | None:
     if needed.value in set(held):
         return None
-    return Text(N_("This key may not %(what)s."), {"what": SCOPE_LABELS[needed]})
+    return Text(
+        N_("This key may not do this: it lacks the scope %(scope)s."), {"scope": needed.value}
+    )
 
 
 NAME_REQUIRED = N_("Give the client a name (up to 100 characters).")
