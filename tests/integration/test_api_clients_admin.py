@@ -1,13 +1,14 @@
 """Supervisors manage API clients at /staff/api-clients: a key shown once and kept as a hash,
 rotated with the overlap chosen, revoked for good; bad values refused by field with nothing made;
 every change in the audit log; nobody else may. Webhook subscriptions with a secret shown once,
-and their delivery log."""
+and their delivery log. `make dev` makes a demo client once, in development only."""
 
 from __future__ import annotations
 
 import dataclasses
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -214,6 +215,27 @@ async def test_each_change_is_in_the_audit_log_and_no_key_is(client: Client) -> 
     stored = str(await StaffAuditEntry.select())
     for secret in (key, rotated):
         assert secret.split("_", 3)[3] not in stored and secret.split("_", 3)[3] not in log
+
+
+async def test_the_demo_client_is_made_once_in_development_only(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from dev import demo_api_key
+
+    production = dataclasses.replace(settings, debug=False, data_dir=tmp_path)
+    assert await demo_api_key(production) is None and await PartnerClient.count() == 0
+    development = dataclasses.replace(settings, debug=True, data_dir=tmp_path)
+    key = await demo_api_key(development)
+    assert key is not None and key.startswith("rdk_test_")
+    assert await demo_api_key(development) == key  # the same key on every run
+    assert (tmp_path / "demo_api_key").stat().st_mode & 0o777 == 0o600
+    found = await _found(key, datetime.now(UTC))
+    assert found is not None and found.scopes == ("returns:read", "returns:write")
+    (tmp_path / "demo_api_key").unlink()  # a lost file: a new key for the same client
+    renewed = await demo_api_key(development)
+    assert renewed != key and await _found(key, datetime.now(UTC)) is None
+    assert await _found(renewed or "", datetime.now(UTC)) is not None
+    assert await PartnerClient.count() == 1
 
 
 # --- webhook subscriptions and their delivery log ---------------------------------------------
