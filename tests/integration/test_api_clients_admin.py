@@ -452,3 +452,20 @@ async def test_the_delivery_log_shows_each_attempt_and_sends_events_again(
     assert (await client.get(f"{other}/subscriptions/{_ids(sub)[1]}")).status_code == 404
     await _post(client, f"{sub}/active")
     assert (await _post(client, f"{sub}/deliveries/99999/redeliver")).status_code == 404
+
+
+async def test_control_characters_are_refused_by_their_field(client: Client) -> None:
+    from db.tables import WebhookSubscription
+
+    await _supervisor(client)
+    refused = await _add(client, name="收银\x00系统")
+    assert refused.status_code == 422 and "Give the client a name" in refused.text
+    page = await _client_page(client)
+    for url in (
+        "https://hooks.example.com/\x00",
+        "https://hooks.example.com/a b",
+        "https://hooks.example.com/\u202e",
+    ):
+        answer = await _subscribe(client, page, url=url)
+        assert answer.status_code == 422 and "A webhook address is an https://" in answer.text, url
+    assert await PartnerClient.count() == 1 and await WebhookSubscription.count() == 0

@@ -3,6 +3,7 @@ overlaps) in words, how a key is shown, and the audit record of each change."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -74,6 +75,14 @@ def overlap_hours(text: object) -> int | None:
     if hours is None or hours not in OVERLAP_HOURS or timedelta(hours=hours) > MAX_OVERLAP:
         return None
     return hours
+
+
+def unprintable(text: str, *, spaces: bool = False) -> bool:
+    """Whether `text` holds a control or format character (a NUL no database stores, a
+    direction override that makes a name read otherwise), or — `spaces` false — a space."""
+    return any(
+        unicodedata.category(ch) in ("Cc", "Cf") or (not spaces and ch.isspace()) for ch in text
+    )
 
 
 def overlap_problem() -> dict[str, str]:

@@ -38,6 +38,7 @@ from web.staff.api_admin import (
     overlap_hours,
     overlap_problem,
     scope_choices,
+    unprintable,
     words_for_clients,
 )
 from web.staff.navigation import staff_nav
@@ -112,8 +113,9 @@ async def _read(request: Request[Any, Any, Any]) -> _Typed:
 
 async def _problems(typed: _Typed, channel: str) -> dict[str, str]:
     known = [int(o["id"]) for o in await outlets()]
-    found = client_problems(typed.values["name"], channel, typed.outlet_id, typed.scopes,
-                            typed.rate_limit, known)  # fmt: skip
+    name = typed.values["name"]
+    found = client_problems("" if unprintable(name, spaces=True) else name, channel,
+                            typed.outlet_id, typed.scopes, typed.rate_limit, known)  # fmt: skip
     return {field: render_text(text) for field, text in found.items()}
 
 

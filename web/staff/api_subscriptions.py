@@ -25,7 +25,13 @@ from web.i18n import render_text
 from web.navigation import redirect_to
 from web.rendering import render
 from web.staff import shown_once
-from web.staff.api_admin import audit, event_choices, overlap_hours, overlap_problem
+from web.staff.api_admin import (
+    audit,
+    event_choices,
+    overlap_hours,
+    overlap_problem,
+    unprintable,
+)
 from web.staff.api_clients import BASE, found_client
 from web.staff.api_deliveries import SUBSCRIPTION, found_subscription, subscription_page
 from web.staff.navigation import staff_nav
@@ -54,8 +60,9 @@ async def _read(request: Request[Any, Any, Any]) -> tuple[dict[str, Any], dict[s
     form = await request.form()
     url = str(form.get("url") or "").strip()[:600]
     events = [str(event)[:60] for event in form.getall("events", [])[: len(EVENT_TYPES) + 1]]
+    checked = "" if unprintable(url) else url  # an empty address is refused by the same words
     problems = {
-        "url": webhook_url_problem(url, allow_http=request.app.state.settings.debug),
+        "url": webhook_url_problem(checked, allow_http=request.app.state.settings.debug),
         "events": events_problem(events),
     }
     errors = {field: render_text(text) for field, text in problems.items() if text is not None}
