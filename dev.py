@@ -15,9 +15,10 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from db.engine import bind_database, close_database, open_database, run_migrations
-from db.seed import DEMO_MERCHANT_PHONES, DEMO_STAFF, seed_demo
+from db.seed import DEMO_MERCHANT_PHONES, DEMO_STAFF, seed_demo, seed_demo_api_client
 from settings import Settings
 from workers.embedded_redis import EmbeddedRedis
 
@@ -42,7 +43,11 @@ def web_command(
     ]  # fmt: skip
 
 
-async def prepare_database(settings: Settings) -> None:
+DEMO_API_KEY_FILE = "demo_api_key"  # under DATA_DIR, beside the generated secret key
+
+
+async def prepare_database(settings: Settings) -> str | None:
+    """Migrate and seed; the demo API key to print (development only)."""
     bind_database(settings.database_url, 0)
     await open_database()
     try:
@@ -50,8 +55,36 @@ async def prepare_database(settings: Settings) -> None:
         with contextlib.redirect_stdout(io.StringIO()):
             await run_migrations()
         await seed_demo()
+        return await demo_api_key(settings)
     finally:
         await close_database()
+
+
+async def demo_api_key(settings: Settings) -> str | None:
+    """The demo API client's key where DEBUG is on, made once and the same on every run: the
+    database keeps only its hash, so the key is kept in DATA_DIR (readable by its owner alone)
+    beside the generated secret key, and goes when the SQLite database there goes. None
+    elsewhere: a test key would not be accepted there."""
+    if not settings.debug:
+        return None
+    path = settings.data_dir / DEMO_API_KEY_FILE
+    kept = _read_key(path)
+    key = await seed_demo_api_client(kept)
+    if key != kept:
+        _write_key(path, key)
+    return key
+
+
+def _read_key(path: Path) -> str:
+    return path.read_text().strip() if path.exists() else ""
+
+
+def _write_key(path: Path, key: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(key + "\n")
+    path.chmod(0o600)  # a file left from before, too
 
 
 class Child:
@@ -97,10 +130,10 @@ def main() -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
-        asyncio.run(prepare_database(settings))
+        api_key = asyncio.run(prepare_database(settings))
         for child in children:
             child.start()
-        print(banner(settings), flush=True)
+        print(banner(settings, api_key), flush=True)
         while not stopping:
             time.sleep(0.3)
             if redis is not None and not redis.running():
@@ -120,16 +153,22 @@ def main() -> int:
     return 0
 
 
-def banner(settings: Settings) -> str:
+def banner(settings: Settings, api_key: str | None = None) -> str:
     phones = ", ".join(DEMO_MERCHANT_PHONES)
     staff = ", ".join(f"{member.username} / {member.password}" for member in DEMO_STAFF)
+    api = (
+        f"\n  Partner API, the demo client's key (development only; kept in"
+        f" {settings.data_dir / DEMO_API_KEY_FILE}):\n    Authorization: Bearer {api_key}"
+        if api_key
+        else ""
+    )
     return f"""
   ReturnDesk is running at http://127.0.0.1:{settings.port}
 
   Merchant sign-in (phone + one-time code; codes appear at /dev/outbox):
     {phones}
   Staff sign-in at http://127.0.0.1:{settings.port}/staff/login (user / password):
-    {staff}
+    {staff}{api}
 
   Data: {settings.database_url}   Queue: {os.environ.get("REDIS_URL")}
   Press Ctrl-C to stop.

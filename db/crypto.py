@@ -63,3 +63,15 @@ def seal_webhook_secret(secret_key: str, secret: str) -> str:
 
 def open_webhook_secret(secret_key: str, token: str) -> str:
     return _fernet(secret_key, _WEBHOOK_INFO).decrypt(token.encode("ascii")).decode()
+
+
+_SHOWN_ONCE_INFO = b"returndesk key shown once v1"
+
+
+def seal_shown_once(secret_key: str, value: str) -> str:
+    """A new API key or signing secret on its short way to the one page that shows it."""
+    return _fernet(secret_key, _SHOWN_ONCE_INFO).encrypt(value.encode()).decode("ascii")
+
+
+def open_shown_once(secret_key: str, token: str) -> str:
+    return _fernet(secret_key, _SHOWN_ONCE_INFO).decrypt(token.encode("ascii")).decode()

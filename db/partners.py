@@ -187,6 +187,7 @@ async def all_clients() -> list[dict[str, Any]]:
         )
         .order_by(PartnerClient.active, ascending=False)
         .order_by(PartnerClient.id)
+        .output(load_json=True)
     )
 
 

@@ -12,9 +12,11 @@ from typing import Any
 
 from piccolo.table import Table
 
+from db.partners import all_clients, client_for_key, client_record, create_client, rotate_key
 from db.passwords import hash_password, needs_rehash, verify_password
 from db.policies import ensure_policy
 from db.tables import Merchant, Order, OrderItem, Outlet, Product, ProductCategory, StaffUser
+from domain.partners import DEFAULT_RATE_LIMIT, Scope, parse_key
 
 
 @dataclass(frozen=True)
@@ -232,3 +234,35 @@ async def _seed_staff(outlet_id: int) -> None:
                 outlet=outlet_id if staff.role == "counter" else None,
             )
         )
+
+
+DEMO_API_CLIENT = "演示合作系统"
+DEMO_API_SCOPES = (Scope.RETURNS_READ.value, Scope.RETURNS_WRITE.value)
+
+
+async def seed_demo_api_client(kept: str, now: datetime | None = None) -> str:
+    """The demo API client's test key (rdk_test_…, accepted only where DEBUG is on): `kept`, the
+    key from the last run, while it is the demo client's current key; else a new one — the demo
+    client's key rotated at once (the file lost, the key rotated in the admin), or the client
+    made again (revoked in the admin, or never made). The database keeps only the key's hash:
+    the caller keeps the key."""
+    now = now or datetime.now(UTC)
+    if await _current_key(kept, now):
+        return kept
+    active = [c for c in await all_clients() if c["name"] == DEMO_API_CLIENT and c["active"]]
+    key = None
+    if active:
+        key = await rotate_key(int(active[0]["id"]), timedelta(0), now, test_key=True)
+    if key is None:
+        _, key = await create_client(DEMO_API_CLIENT, "partner", None, list(DEMO_API_SCOPES),
+                                     DEFAULT_RATE_LIMIT, now, test_key=True)  # fmt: skip
+    return key
+
+
+async def _current_key(key: str, now: datetime) -> bool:
+    """Whether `key` is an active client's current key (not one rotated out and still in its
+    overlap)."""
+    parts = parse_key(key, test_keys=True)
+    found = await client_for_key(*parts, now) if parts else None
+    record = await client_record(found.id) if found else None
+    return record is not None and parts is not None and record["key_id"] == parts[0]

@@ -88,6 +88,7 @@ async def subscription(client_id: int, subscription_id: int) -> Subscription | N
             (WebhookSubscription.id == subscription_id) & (WebhookSubscription.client == client_id)
         )
         .first()
+        .output(load_json=True)
     )
     return _subscription(row) if row else None
 

@@ -144,6 +144,7 @@ async def test_every_staff_page_passes_the_nu_html_checker(client: Any, tmp_path
                 "/staff/audit",
                 "/staff/people",
                 "/staff/people/new",
+                "/staff/api-clients",
                 "/staff/dashboard",
                 "/staff/policy",
                 "/staff/register",
@@ -176,4 +177,48 @@ async def test_every_staff_page_passes_the_nu_html_checker(client: Any, tmp_path
     )
     assert refused.status_code == 422
     pages["screen-refused"] = refused.text
+    assert nu_errors(pages, tmp_path) == []
+
+
+async def test_every_api_client_page_passes_the_nu_html_checker(
+    client: Any, tmp_path: Path
+) -> None:
+    from tests.integration.test_api_clients_admin import _history
+
+    client.follow_redirects = False
+    await factories.staff_session(client, await factories.staff("zhao", "supervisor"))
+    await factories.outlet("PS01")
+    pages = {"clients-empty": (await client.get("/staff/api-clients")).text}
+    pages["client-new"] = (await client.get("/staff/api-clients/new")).text
+    token = factories.token_in(pages["client-new"])
+    fields = {"name": "门店收银系统", "channel": "partner", "outlet": "", "rate_limit": "600",
+              "scopes": ["returns:read"], "_csrf_token": token}  # fmt: skip
+    pages["client-refused"] = (await client.post("/staff/api-clients", data={**fields, "channel": "x", "scopes": ["y"], "rate_limit": "0"})).text  # fmt: skip
+    page = (await client.post("/staff/api-clients", data=fields)).headers["location"]
+    pages["client-with-key"] = (await client.get(page)).text
+    await client.post(f"{page}/rotate", data={"overlap": "24", "_csrf_token": token})
+    pages["client-rotated"] = (await client.get(page)).text
+    pages["client-overlap-refused"] = (await client.post(f"{page}/rotate", data={"overlap": "9", "_csrf_token": token})).text  # fmt: skip
+    pages["client-edit"] = (await client.get(f"{page}/edit")).text
+    pages["client-revoke"] = (await client.get(f"{page}/revoke")).text
+    pages["subscription-new"] = (await client.get(f"{page}/subscriptions/new")).text
+    sub_fields = {"url": "https://hooks.example.com/h", "events": ["return.approved"], "_csrf_token": token}  # fmt: skip
+    pages["subscription-refused"] = (await client.post(f"{page}/subscriptions", data={**sub_fields, "url": "ftp://x", "events": ["bogus"]})).text  # fmt: skip
+    sub = (await client.post(f"{page}/subscriptions", data=sub_fields)).headers["location"]
+    numbers = [int(n) for n in sub.split("/") if n.isdigit()]
+    await _history(numbers[0], numbers[1], datetime.now(UTC))
+    pages["subscription-with-secret-and-log"] = (await client.get(sub)).text
+    pages["subscription-edit"] = (await client.get(f"{sub}/edit")).text
+    pages["subscription-remove"] = (await client.get(f"{sub}/remove")).text
+    pages["subscription-since-refused"] = (await client.post(f"{sub}/redeliver", data={"since_day": "x", "since_time": "y", "_csrf_token": token})).text  # fmt: skip
+    await client.post(f"{sub}/active", data={"_csrf_token": token})
+    pages["subscription-paused"] = (await client.get(f"{sub}?sent=paused")).text
+    await client.post(f"{page}/revoke", data={"_csrf_token": token})
+    pages["client-revoked"] = (await client.get(page)).text
+    pages["clients"] = (await client.get("/staff/api-clients")).text
+    assert (
+        "rdk_test_" in pages["client-with-key"]
+        and "whsec_" in pages["subscription-with-secret-and-log"]
+    )
+    assert "upstream boom" in pages["subscription-with-secret-and-log"]
     assert nu_errors(pages, tmp_path) == []

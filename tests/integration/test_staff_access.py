@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from db.tables import PolicyVersion, ReturnRequest, StaffUser
+from db.tables import PartnerClient, PolicyVersion, ReturnRequest, StaffUser
 from tests.integration import factories
 
 Client = AsyncTestClient  # type: ignore[type-arg]
@@ -29,6 +29,30 @@ REGISTER = [
     ("GET", "/staff/register/orders"),
     ("GET", "/staff/register/orders/{order_id:str}"),
     ("POST", "/staff/register/orders/{order_id:str}"),
+]
+CLIENT = "/staff/api-clients/{client_id:str}"
+SUBSCRIPTION = CLIENT + "/subscriptions/{subscription_id:str}"
+API_CLIENTS = [
+    ("GET", "/staff/api-clients"),
+    ("POST", "/staff/api-clients"),
+    ("GET", "/staff/api-clients/new"),
+    ("GET", CLIENT),
+    ("POST", CLIENT),
+    ("GET", CLIENT + "/edit"),
+    ("POST", CLIENT + "/rotate"),
+    ("GET", CLIENT + "/revoke"),
+    ("POST", CLIENT + "/revoke"),
+    ("GET", CLIENT + "/subscriptions/new"),
+    ("POST", CLIENT + "/subscriptions"),
+    ("GET", SUBSCRIPTION),
+    ("POST", SUBSCRIPTION),
+    ("GET", SUBSCRIPTION + "/edit"),
+    ("POST", SUBSCRIPTION + "/active"),
+    ("POST", SUBSCRIPTION + "/rotate"),
+    ("GET", SUBSCRIPTION + "/remove"),
+    ("POST", SUBSCRIPTION + "/remove"),
+    ("POST", SUBSCRIPTION + "/redeliver"),
+    ("POST", SUBSCRIPTION + "/deliveries/{delivery_id:str}/redeliver"),
 ]
 TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/staff/queue"): ALL,
@@ -64,6 +88,7 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/staff/people/{staff_id:str}"): SUPERVISOR,
     ("POST", "/staff/people/{staff_id:str}"): SUPERVISOR,
     ("POST", "/staff/people/{staff_id:str}/active"): SUPERVISOR,
+    **{route: SUPERVISOR for route in API_CLIENTS},
     **{route: frozenset({"counter", "supervisor"}) for route in REGISTER},
 }
 
@@ -85,7 +110,8 @@ def test_every_staff_route_is_in_the_table(client: Client) -> None:
 
 def _filled(path: str, rma: str) -> str:
     values = {"rma": rma, "case_id": "1", "evidence_id": "1", "kind": "thumb",
-              "key": "notify:1:sms", "staff_id": "999999", "order_id": "1", "file_id": "1"}  # fmt: skip
+              "key": "notify:1:sms", "staff_id": "999999", "order_id": "1", "file_id": "1",
+              "client_id": "999999", "subscription_id": "1", "delivery_id": "1"}  # fmt: skip
     return re.sub(r"\{(\w+):str\}", lambda m: values[m.group(1)], path)
 
 
@@ -107,7 +133,7 @@ async def test_each_role_reaches_its_routes_and_is_refused_the_others(
         await factories.staff_session(client, await factories.staff("me", role, outlet_id=outlet))
     token = await factories.csrf_token(client, "/staff/queue" if role else "/staff/login")
     before = (await ReturnRequest.select(ReturnRequest.version).where(ReturnRequest.id == request_id).first(),
-              await PolicyVersion.count(), await StaffUser.count())  # fmt: skip
+              await PolicyVersion.count(), await StaffUser.count(), await PartnerClient.count())  # fmt: skip
     for (method, path), allowed in sorted(TABLE.items()):
         answer = await _ask(client, method, _filled(path, rma), token)
         where = f"{role} {method} {path}: {answer.status_code}"
@@ -121,5 +147,5 @@ async def test_each_role_reaches_its_routes_and_is_refused_the_others(
             assert answer.status_code == 403, where
     if role not in ("supervisor", "reviewer"):  # the only ones allowed to change these here
         after = (await ReturnRequest.select(ReturnRequest.version).where(ReturnRequest.id == request_id).first(),
-                 await PolicyVersion.count(), await StaffUser.count())  # fmt: skip
+                 await PolicyVersion.count(), await StaffUser.count(), await PartnerClient.count())  # fmt: skip
         assert after == before

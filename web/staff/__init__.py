@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from web.staff import (
+    api_clients,
+    api_deliveries,
+    api_subscriptions,
     audit,
     cases,
     dashboard,
@@ -41,6 +44,9 @@ ROUTES: list[Any] = [
     *messages.ROUTES,
     *notifications.ROUTES,
     *people.ROUTES,
+    *api_clients.ROUTES,
+    *api_subscriptions.ROUTES,
+    *api_deliveries.ROUTES,
     *picker.ROUTES,
     *policy.ROUTES,
     *receive.ROUTES,

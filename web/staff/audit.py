@@ -82,6 +82,17 @@ async def audit(request: Request[Any, Any, Any]) -> Response[Any]:
             "edit_staff": _("Changed a staff account"),
             "deactivate_staff": _("Deactivated a staff account"),
             "activate_staff": _("Reactivated a staff account"),
+            "create_api_client": _("Added an API client"),
+            "edit_api_client": _("Changed an API client"),
+            "rotate_api_key": _("Rotated an API client's key"),
+            "revoke_api_client": _("Revoked an API client"),
+            "add_webhook": _("Added a webhook subscription"),
+            "change_webhook": _("Changed a webhook subscription"),
+            "pause_webhook": _("Paused a webhook subscription"),
+            "resume_webhook": _("Resumed a webhook subscription"),
+            "rotate_webhook_secret": _("Rotated a webhook signing secret"),
+            "remove_webhook": _("Removed a webhook subscription"),
+            "redeliver_webhook": _("Sent webhook events again"),
         },
     )
 

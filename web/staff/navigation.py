@@ -19,6 +19,7 @@ _PAGES: tuple[tuple[str, str, str, tuple[Role, ...] | None], ...] = (
     ("audit", "/staff/audit", N_("Audit log"), (Role.SUPERVISOR,)),
     ("policy", "/staff/policy", N_("Return policy"), (Role.SUPERVISOR,)),
     ("people", "/staff/people", N_("Staff accounts"), (Role.SUPERVISOR,)),
+    ("api_clients", "/staff/api-clients", N_("API clients"), (Role.SUPERVISOR,)),
     ("outbox", "/staff/outbox", N_("Work that did not go out"), (Role.SUPERVISOR,)),
 )
 
