@@ -125,6 +125,18 @@ def conflict_handler(request: Request[Any, Any, Any], exc: Conflict) -> Response
     return _respond(request, 409)
 
 
+# text PostgreSQL cannot hold (a NUL character, bytes that are not UTF-8): the typist's input,
+# not our fault — 400, and the transaction it failed in changed nothing
+_UNSTORABLE: tuple[type[BaseException], ...] = (
+    asyncpg.exceptions.CharacterNotInRepertoireError,
+    asyncpg.exceptions.UntranslatableCharacterError,
+)
+
+
+def unstorable(exc: BaseException) -> bool:
+    return isinstance(exc, _UNSTORABLE)
+
+
 def unavailable(exc: BaseException) -> bool:
     if isinstance(exc, _UNAVAILABLE):
         return True
@@ -150,7 +162,7 @@ def unavailable_response(request: Request[Any, Any, Any], reason: object = "") -
 def server_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if unavailable(exc):
         return unavailable_response(request, exc)
-    if isinstance(exc, UnicodeError):
+    if isinstance(exc, UnicodeError) or unstorable(exc):
         return bad_input_handler(request, exc)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _respond(request, 500)

@@ -17,7 +17,7 @@ from litestar.plugins.problem_details import ProblemDetailsException
 from db.errors import Conflict, NotFound
 from domain.request import Refusal
 from domain.text import N_
-from web.errors import unavailable
+from web.errors import unavailable, unstorable
 from web.i18n import gettext as _
 from web.i18n import render_text
 from web.security import apply_locale
@@ -170,7 +170,7 @@ def _server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[A
     if unavailable(exc):
         log.warning("api unavailable on %s %s", request.method, request.url.path)
         return _respond(request, ApiProblem(503, headers={"Retry-After": "10"}))
-    if isinstance(exc, UnicodeError):
+    if isinstance(exc, UnicodeError) or unstorable(exc):
         return _respond(request, ApiProblem(400))
     log.exception("api error on %s %s", request.method, request.url.path, exc_info=exc)
     return _respond(request, ApiProblem(500))
