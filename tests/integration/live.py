@@ -31,8 +31,8 @@ def healthy(url: str) -> bool:
 
 
 @contextmanager
-def web_server(folder: Path, **env: str) -> Iterator[str]:
-    """A running server's address; its log is in `folder`/web.log."""
+def web_server(folder: Path, **env: str) -> Iterator[tuple[str, int]]:
+    """A running server's address and process id; its log is in `folder`/web.log."""
     port = free_port()
     environment = {**os.environ, "PORT": str(port), "DATABASE_POOL_SIZE": "5",
                    "FILES_DIR": str(folder), **env}  # fmt: skip
@@ -49,7 +49,7 @@ def web_server(folder: Path, **env: str) -> Iterator[str]:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError(log.read_text()[-3000:])
                 time.sleep(0.1)
-            yield url
+            yield url, process.pid
         finally:
             process.terminate()
             try:

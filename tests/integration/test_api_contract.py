@@ -60,7 +60,7 @@ async def test_every_operation_keeps_to_its_documented_contract(
     _id, key = await factories.api_client(rate_limit=6000)
     merchant_id = await factories.merchant()
     assert (await filed(client, key, merchant_id, now)).status_code == 201  # type: ignore[arg-type]
-    with web_server(tmp_path) as url:
+    with web_server(tmp_path) as (url, _pid):
         failures, calls = await asyncio.to_thread(_fuzz, url, key)
     assert not failures, "\n\n".join(failures)
     assert len(calls) >= 20 and min(calls.values()) >= 5, calls  # every operation was tried

@@ -7,10 +7,6 @@ meanwhile is stored. The image process itself cannot grow past a hard limit."""
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -20,8 +16,6 @@ import httpx
 import pytest
 
 from db.evidence import draft_files
-from dev import web_command
-from settings import PROJECT_ROOT
 from tests.hostile_files import (
     TOO_LARGE,
     Hostile,
@@ -31,47 +25,18 @@ from tests.hostile_files import (
     zero_png,
 )
 from tests.integration import factories
+from tests.integration.live import web_server
 from tests.process_memory import TreeMemory, process_tree
 
 RSS_LIMIT_MB = 400
 Upload = list[tuple[str, bytes]]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _healthy(url: str) -> bool:
-    try:
-        return httpx.get(url + "/healthz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, int]]:
     """The production command (dev.web_command), one process, on the test database."""
-    port = _free_port()
-    env = {**os.environ, "PORT": str(port), "DATABASE_POOL_SIZE": "5", "FILES_DIR": str(tmp_path)}
-    log = (tmp_path / "web.log").open("wb")
-    process = subprocess.Popen(
-        web_command(port), cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while not _healthy(url):
-        if time.monotonic() > deadline or process.poll() is not None:
-            raise RuntimeError((tmp_path / "web.log").read_text())
-        time.sleep(0.1)
-    yield url, process.pid
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        raise
+    with web_server(tmp_path) as running:
+        yield running
 
 
 class Merchant:
