@@ -189,3 +189,13 @@ async def test_keys_are_kept_a_day_then_forgotten(now: datetime) -> None:
     assert await purge_expired(now + timedelta(hours=23)) == 0
     assert await purge_expired(now + timedelta(hours=25)) == 1
     assert await claim_key(client_id, "k", "other", now + timedelta(hours=25)) is Claim.FIRST
+
+
+async def test_an_address_that_keeps_guessing_keys_waits(client: Client) -> None:
+    _id, key = await factories.api_client()
+    wrong = bearer("rdk_test_" + "a" * 16 + "_" + "b" * 43)
+    answers = [await client.get("/api/v1/returns", headers=wrong) for _ in range(31)]
+    assert [a.status_code for a in answers] == [401] * 30 + [429]
+    assert int(answers[-1].headers["retry-after"]) > 0
+    # the address waits, even with a good key: what it sent before was a guess
+    assert (await client.get("/api/v1/returns", headers=bearer(key))).status_code == 429

@@ -22,6 +22,7 @@ from domain.partners import Scope as ApiScope
 from domain.partners import missing_scope, parse_key
 from web.api.problems import ApiProblem
 from web.i18n import render_text
+from web.limits import Limit, allow, attempts
 
 WINDOW = 60  # seconds: limits are per minute
 
@@ -35,11 +36,20 @@ def _bearer(scope: Scope) -> str:
     return ""
 
 
+# keys that name no client, per address: guessing costs a read each, so a stream of them waits
+KEY_FAILURES = Limit("api-key:ip", 30, 300)
+
+
 async def _client(scope: Scope) -> ApiClient:
-    settings = scope["app"].state.settings
-    parsed = parse_key(_bearer(scope), test_keys=settings.debug)
+    app = scope["app"]
+    redis: Redis = app.state.redis
+    address = (scope.get("client") or ("unknown",))[0]  # the proxy's word only where trusted
+    if await attempts(redis, KEY_FAILURES, address) >= KEY_FAILURES.most:
+        raise ApiProblem(429, "rate_limited", headers={"Retry-After": str(KEY_FAILURES.window)})
+    parsed = parse_key(_bearer(scope), test_keys=app.state.settings.debug)
     client = await client_for_key(*parsed, datetime.now(UTC)) if parsed else None
     if client is None:
+        await allow(redis, KEY_FAILURES, address)
         raise ApiProblem(401, "unauthenticated", headers={"WWW-Authenticate": 'Bearer realm="api"'})
     return client
 
