@@ -4,7 +4,7 @@
   transaction) against a plain single-row insert into the same database;
 - pages: rendering the Chinese home page through the whole app against /healthz;
 - domain: `decide` alone, against building the snapshot it reads;
-- and the sections in tests/bench_pages/ (BENCH_SECTIONS=server, staff, workers or images).
+- and the sections in tests/bench_pages/ (BENCH_SECTIONS=server, staff, workers, images, api or webhooks).
 Run on the embedded default, or with DATABASE_URL / REDIS_URL set like the tests.
 """
 
@@ -86,15 +86,17 @@ async def _workers() -> None:
     await close_database()
 
 
-async def _api() -> None:
+async def _api(*, pages: bool = True) -> None:
     """The partner API through a real server, then webhook deliveries through a worker."""
-    from db.engine import bind_database, close_database, open_database
+    from db.engine import bind_database, close_database, open_database, run_migrations
     from tests.bench_pages.api import api_section, prepare_api_data
     from tests.bench_pages.webhooks import webhook_section
 
-    api_section(await prepare_api_data())
+    if pages:
+        api_section(await prepare_api_data())
     bind_database(os.environ["DATABASE_URL"], 10)  # pooled, as a worker runs
     await open_database()
+    await run_migrations()
     await webhook_section()
     await close_database()
 
@@ -122,6 +124,9 @@ async def _run() -> int:
         return 0
     if os.environ.get("BENCH_SECTIONS") == "api":  # only the partner API
         await _api()
+        return 0
+    if os.environ.get("BENCH_SECTIONS") == "webhooks":  # only the webhook deliveries
+        await _api(pages=False)
         return 0
     if os.environ.get("BENCH_SECTIONS") == "staff":  # only the queue and dashboard at scale
         await _staff_at_scale()
