@@ -10,7 +10,7 @@ from typing import Any
 
 from db.outbox import add_to_outbox
 from db.snapshots import RequestRows
-from db.tables import Merchant, Notification, OrderItem, SerialClaim
+from db.tables import Merchant, Notification, SerialClaim, Terminal
 from db.webhooks import record_partner_event
 from domain.lifecycle import Decision, Effect, EffectKind, ReturnSnapshot
 from domain.money import Money
@@ -130,10 +130,12 @@ async def _webhook(done: Decided, effect: Effect) -> None:
 
 
 async def _unbind_terminal(done: Decided, effect: Effect) -> None:
-    # only this request's own order lines: an SN alone could name another merchant's unit
-    lines = [item.order_item_id for item in done.after.items if item.serial_number]
-    if lines:
-        await OrderItem.update({OrderItem.bound: False}).where(OrderItem.id.is_in(lines))
+    # the units the inspector confirmed by serial number: each is one terminal, whoever sold it
+    serials = sorted({item.serial_number for item in done.after.items if item.serial_number})
+    if serials:
+        await Terminal.update({Terminal.bound: False, Terminal.updated_at: done.now}).where(
+            Terminal.serial_number.is_in(serials)
+        )
 
 
 async def _claim_serials(done: Decided, effect: Effect) -> None:

@@ -142,9 +142,9 @@ def _details(rows: RequestRows, files: list[dict[str, Any]]) -> RequestDetails:
                 name_en=item["order_item.product.name_en"],
                 quantity=item["quantity"],
                 serial_number=item["serial_number"],
-                tid=item["order_item.tid"],
-                activated=bool(item["order_item.activated"]),
-                bound=bool(item["order_item.bound"]),
+                tid=item["terminal.tid"] or "",
+                activated=bool(item["terminal.activated"]),
+                bound=bool(item["terminal.bound"]),
             )
             for item in rows.items
         ),

@@ -15,7 +15,16 @@ from piccolo.table import Table
 from db.partners import all_clients, client_for_key, client_record, create_client, rotate_key
 from db.passwords import hash_password, needs_rehash, verify_password
 from db.policies import ensure_policy
-from db.tables import Merchant, Order, OrderItem, Outlet, Product, ProductCategory, StaffUser
+from db.tables import (
+    Merchant,
+    Order,
+    OrderItem,
+    Outlet,
+    Product,
+    ProductCategory,
+    StaffUser,
+    Terminal,
+)
 from domain.partners import DEFAULT_RATE_LIMIT, Scope, parse_key
 
 
@@ -149,7 +158,7 @@ async def seed_demo(now: datetime | None = None) -> None:
             Merchant, Merchant.phone, phone, Merchant(phone=phone, name=name, mid=mid)
         )
         for order in orders:
-            await _seed_order(merchant_id, order, products, now)
+            await _seed_order(merchant_id, mid, order, products, now)
     await _seed_staff(outlet_id)
 
 
@@ -178,7 +187,7 @@ async def _seed_catalog() -> dict[str, tuple[int, int]]:
 
 
 async def _seed_order(
-    merchant_id: int, order: Any, products: dict[str, tuple[int, int]], now: datetime
+    merchant_id: int, mid: str, order: Any, products: dict[str, tuple[int, int]], now: datetime
 ) -> None:
     order_no, days_ago, invoice, lines = order
     if await Order.exists().where(Order.order_no == order_no):
@@ -197,7 +206,7 @@ async def _seed_order(
             )
         ).returning(Order.id)
     )[0]["id"]
-    for sku, qty, serial, tid, activated, bound in lines:
+    for line_no, (sku, qty, serial, tid, activated, bound) in enumerate(lines, 1):
         await OrderItem.insert(
             OrderItem(
                 order=order_id,
@@ -205,11 +214,15 @@ async def _seed_order(
                 quantity=qty,
                 unit_price_fen=products[sku][1],
                 serial_number=serial,
-                tid=tid,
-                activated=activated,
-                bound=bound,
+                line_no=line_no,
             )
         )
+        if serial:
+            terminal = Terminal(serial_number=serial, mid=mid, tid=tid, bound=bound,
+                                activated=activated)  # fmt: skip
+            await Terminal.insert(terminal).on_conflict(
+                target=Terminal.serial_number, action="DO NOTHING"
+            )
 
 
 async def _seed_staff(outlet_id: int) -> None:

@@ -115,12 +115,13 @@ REQUESTS_OF_MERCHANT = REQUEST + " WHERE r.merchant = {} ORDER BY r.updated_at D
 
 ITEMS = (
     'SELECT i.id, i.request, i.quantity, i.serial_number, oi.id AS "order_item.id",'
-    ' oi.unit_price_fen AS "order_item.unit_price_fen", oi.tid AS "order_item.tid",'
-    ' oi.activated AS "order_item.activated", oi.bound AS "order_item.bound",'
+    ' oi.unit_price_fen AS "order_item.unit_price_fen", t.tid AS "terminal.tid",'
+    ' t.activated AS "terminal.activated", t.bound AS "terminal.bound",'
     ' c.key AS "order_item.product.category.key",'
     ' p.name_zh AS "order_item.product.name_zh", p.name_en AS "order_item.product.name_en"'
     " FROM return_item i JOIN order_item oi ON oi.id = i.order_item"
     " JOIN product p ON p.id = oi.product JOIN product_category c ON c.id = p.category"
+    " LEFT JOIN terminal t ON t.serial_number = i.serial_number"
 )
 ITEMS_OF_REQUEST = ITEMS + " WHERE i.request = {} ORDER BY i.id"
 ITEMS_OF_MERCHANT = (

@@ -36,6 +36,12 @@ class Merchant(Table):
     mid = Varchar(length=32, default="")  # merchant number at the acquirer
     locale = Varchar(length=10, default="zh_CN")  # language of SMS and e-mail
     created_at = Timestamptz(default=TimestamptzNow())
+    # as the provider's systems know it (the sync API and imports): who this merchant is there
+    # unique: an index of its own (SQLite cannot add a UNIQUE column to a table with rows)
+    external_id = Varchar(length=64, null=True, default=None)
+    other_phones = Varchar(length=120, default="")  # further contact numbers, comma-separated
+    address = Text(default="")
+    updated_at = Timestamptz(null=True, default=None, index=True)  # set by the sync; NULL: never
 
 
 class ProductCategory(Table):
@@ -53,6 +59,7 @@ class Product(Table):
     category = ForeignKey(references=ProductCategory, on_delete=OnDelete.restrict)
     has_serial = Boolean(default=False)
     unit_price_fen = BigInt()
+    updated_at = Timestamptz(null=True, default=None, index=True)  # set by the sync; NULL: never
 
 
 class Order(Table, tablename="merchant_order"):  # "order" is an SQL keyword
@@ -63,10 +70,14 @@ class Order(Table, tablename="merchant_order"):  # "order" is an SQL keyword
     delivered_at = Timestamptz(null=True, default=None)
     paid_total_fen = BigInt()
     invoice_issued = Boolean(default=False)
+    invoice_no = Varchar(length=40, default="")
+    channel = Varchar(length=40, default="")  # where it was sold, as the provider names it
+    updated_at = Timestamptz(null=True, default=None, index=True)  # its lines' changes too
 
 
 class OrderItem(Table):
-    """One delivered line; terminals come one unit per row so each carries its SN, MID/TID and state."""
+    """One delivered line; serialised products come one unit per row, each with its SN (the
+    unit's binding and activation are the Terminal of that SN)."""
 
     id: Serial  # the primary key Piccolo adds; declared for type checkers
     order = ForeignKey(references=Order, on_delete=OnDelete.cascade, index=True)
@@ -74,9 +85,21 @@ class OrderItem(Table):
     quantity = Integer(default=1)
     unit_price_fen = BigInt()
     serial_number = Varchar(length=64, null=True, default=None, index=True)
+    line_no = Integer(default=0)  # the order's line as the provider numbers it (0: not given)
+
+
+class Terminal(Table):
+    """A payment terminal as the terminal-management system knows it, by serial number: whose
+    it is (MID/TID), whether it is still bound and activated, when it last took a payment."""
+
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    serial_number = Varchar(length=64, unique=True)
+    mid = Varchar(length=32, default="")  # merchant number at the acquirer
     tid = Varchar(length=32, default="")  # terminal number
+    bound = Boolean(default=False)  # still bound to the merchant
     activated = Boolean(default=False)
-    bound = Boolean(default=False)  # still bound to the merchant in the terminal-management system
+    last_transaction_at = Timestamptz(null=True, default=None)
+    updated_at = Timestamptz(default=TimestamptzNow(), index=True)
 
 
 class PolicyVersion(Table):
@@ -178,6 +201,9 @@ class ReturnRequest(Table):
     # what the warehouse found, per order item id ({"12": "missing"})
     receipt = JSON(default={})
     replacement_serial = Varchar(length=64, default="")  # the new unit an exchange sent
+    # the order as it was when the request was submitted (NULL before): what it is decided on
+    kept_completed_at = Timestamptz(null=True, default=None)
+    kept_paid_total_fen = BigInt(null=True, default=None)
 
 
 class SerialClaim(Table):
@@ -210,6 +236,9 @@ class ReturnItem(Table):
     order_item = ForeignKey(references=OrderItem, on_delete=OnDelete.restrict)
     quantity = Integer(default=1)
     serial_number = Varchar(length=64, null=True, default=None, index=True)
+    # what the line was when the request was submitted: later syncs never rewrite a request
+    kept_unit_price_fen = BigInt(null=True, default=None)
+    kept_terminal = JSON(default={})  # the unit's Terminal then: mid, tid, bound, activated
 
 
 class Event(Table, tablename="return_event"):
@@ -359,6 +388,7 @@ TABLES: tuple[type[Table], ...] = (
     Product,
     Order,
     OrderItem,
+    Terminal,
     PolicyVersion,
     Outlet,
     StaffUser,

@@ -16,6 +16,7 @@ from db.tables import (
     ProductCategory,
     ReturnItem,
     ReturnRequest,
+    Terminal,
 )
 
 _counter = itertools.count(1)
@@ -92,12 +93,15 @@ async def order(
                         quantity=1,
                         unit_price_fen=price_fen,
                         serial_number=serial,
-                        bound=True,
-                        activated=True,
                     )
                 ).returning(OrderItem.id)
             )[0]["id"]
         )
+    if serials:  # each unit a terminal, bound to the merchant and activated
+        await Terminal.insert(
+            *(Terminal(serial_number=sn, tid=f"T{n:07d}", bound=True, activated=True)
+              for sn in serials)
+        ).on_conflict(target=Terminal.serial_number, action="DO NOTHING")  # fmt: skip
     return int(order_id), item_ids
 
 

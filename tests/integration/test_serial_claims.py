@@ -7,7 +7,7 @@ import asyncio
 from datetime import datetime, timedelta
 
 from db.returns import Applied, apply_action
-from db.tables import OrderItem, ReturnItem, ReturnRequest, SerialClaim
+from db.tables import OrderItem, ReturnRequest, SerialClaim, Terminal
 from domain.lifecycle import Action, Actor, Command, Refusal, Role, State
 from tests.integration import factories
 
@@ -91,31 +91,25 @@ async def test_an_upheld_rejection_and_a_cancellation_release_the_unit(now: date
     assert await SerialClaim.count() == 0
 
 
-async def test_receiving_unbinds_only_the_requests_own_terminal(now: datetime) -> None:
-    mine, theirs = await factories.merchant(), await factories.merchant()
+async def test_receiving_unbinds_the_confirmed_terminal_and_no_other(now: datetime) -> None:
+    mine = await factories.merchant()
     request_id, _rma = await factories.submitted(mine, now, serials=("SN-SAME",))
-    # another merchant's order lists the same SN (a data-entry slip upstream): not touched
-    await factories.order(theirs, now - timedelta(days=3), serials=("SN-SAME",))
+    # the merchant's other terminal, on another order, is not part of the return
+    await factories.order(mine, now - timedelta(days=3), serials=("SN-OTHER",))
     for action, role in (
         (Action.APPROVE, "reviewer"),
         (Action.RECEIVE, "inspector"),
     ):
         await factories.staff_decides(request_id, action, now, role=role)
+    bound_before = await Terminal.select(Terminal.bound).where(Terminal.serial_number == "SN-SAME")
+    assert bound_before == [{"bound": True}]  # received, not yet confirmed by inspection
     await factories.staff_decides(
         request_id, Action.INSPECT_PASS, now, role="inspector", confirmed_serials=("SN-SAME",)
     )
-    own_line = (
-        await ReturnItem.select(ReturnItem.order_item)
-        .where(ReturnItem.request == request_id)
-        .first()
-    )
     bound = {
-        row["id"]: row["bound"]
-        for row in await OrderItem.select(OrderItem.id, OrderItem.bound).where(
-            OrderItem.serial_number == "SN-SAME"
-        )
+        row["serial_number"]: row["bound"]
+        for row in await Terminal.select(Terminal.serial_number, Terminal.bound)
     }
-    assert bound.pop(own_line["order_item"]) is False
-    assert list(bound.values()) == [True]
+    assert bound == {"SN-SAME": False, "SN-OTHER": True}
     state = await ReturnRequest.select(ReturnRequest.state).where(ReturnRequest.id == request_id)
     assert state[0]["state"] == State.REFUND_PENDING

@@ -9,7 +9,7 @@ import pytest
 
 from db.returns import Applied, Conflict, apply_action
 from db.snapshots import load_snapshot
-from db.tables import Event, Notification, OrderItem, OutboxRow, PolicyVersion, ReturnRequest
+from db.tables import Event, Notification, OutboxRow, PolicyVersion, ReturnRequest, Terminal
 from domain.inspection import CHECKLIST
 from domain.lifecycle import Action, Actor, Command, FeePayer, Refusal, Role, State
 from domain.policy import DEFAULT_POLICY
@@ -171,7 +171,7 @@ async def test_passing_inspection_unbinds_the_terminal_and_computes_the_refund(
     assert row["refund_amount_fen"] == 128000
     assert row["fee_payer"] == FeePayer.PLATFORM.value
     assert row["carrier"] == "顺丰"
-    unit = await OrderItem.select(OrderItem.bound).where(OrderItem.serial_number == "SN-A").first()
+    unit = await Terminal.select(Terminal.bound).where(Terminal.serial_number == "SN-A").first()
     assert unit["bound"] is False  # partners hear of it: tests/integration/test_webhook_events.py
 
 
