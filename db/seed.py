@@ -26,6 +26,7 @@ from db.tables import (
     Terminal,
 )
 from domain.partners import DEFAULT_RATE_LIMIT, Scope, parse_key
+from domain.sync import CATEGORY_NAMES
 
 
 @dataclass(frozen=True)
@@ -48,11 +49,7 @@ DEMO_STAFF = (
     DemoStaff("counter", "wangdian-demo-2026", "网点 周敏", "counter"),
 )
 
-_CATEGORIES = (
-    ("terminal", "收款终端", "Payment terminals"),
-    ("accessory", "配件", "Accessories"),
-    ("consumable", "耗材", "Consumables"),
-)
+_CATEGORIES = CATEGORY_NAMES
 _PRODUCTS = (
     ("P8-SMART", "智能POS终端 P8", "Smart POS terminal P8", "terminal", True, 128000),
     ("M3-HANDHELD", "手持POS机 M3", "Handheld POS M3", "terminal", True, 39900),

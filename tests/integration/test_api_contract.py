@@ -57,7 +57,9 @@ def _fuzz(url: str, key: str) -> tuple[list[str], dict[str, int]]:
 async def test_every_operation_keeps_to_its_documented_contract(
     client: object, tmp_path: Path, now: datetime
 ) -> None:
-    _id, key = await factories.api_client(rate_limit=6000)
+    _id, key = await factories.api_client(
+        rate_limit=6000, scopes=("returns:read", "returns:write", "sync")
+    )
     merchant_id = await factories.merchant()
     assert (await filed(client, key, merchant_id, now)).status_code == 201  # type: ignore[arg-type]
     with web_server(tmp_path) as (url, _pid):

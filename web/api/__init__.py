@@ -10,7 +10,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
-from web.api import actions, conversation, files, orders, reference, returns, subscriptions
+from web.api import actions, conversation, files, orders, reference, returns, subscriptions, sync
 from web.api.access import access_middleware, scope_required
 from web.api.idempotency import idempotency_middleware
 from web.api.problems import API_EXCEPTION_HANDLERS
@@ -19,8 +19,12 @@ DESCRIPTION = """\
 File and follow return requests for merchants from another system.
 
 **Keys.** Send `Authorization: Bearer <key>`. A supervisor makes a client and its key at
-/staff/api-clients; each operation names the scope it needs (`returns:read`, `returns:write`).
-A client sees only the requests it filed.
+/staff/api-clients; each operation names the scope it needs (`returns:read`, `returns:write`,
+`sync`). A client sees only the requests it filed.
+
+**Sync.** The provider's order system keeps merchants, products, orders and terminals current
+under /sync (scope `sync`): batches of up to 1,000 records, each good record kept and each bad
+one named in `errors` (index, field, code, words); the same batch twice changes nothing.
 
 **Errors** are RFC 9457 problem details (`application/problem+json`): `code` is stable for
 programs (the domain's refusal codes among them), `detail` is for people, in the language of
@@ -49,6 +53,7 @@ OPERATIONS: list[Any] = [
     *files.ROUTES,
     *conversation.ROUTES,
     *subscriptions.ROUTES,
+    *sync.ROUTES,
 ]
 
 
