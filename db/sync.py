@@ -205,47 +205,63 @@ def _order_values(record: OrderRecord, merchant_id: int) -> dict[Any, Any]:
             "invoice_no": record.invoice_no}  # fmt: skip
 
 
+@dataclass(frozen=True)
+class _Stored:
+    """What a batch of orders is compared with, read in a few queries."""
+
+    merchant_ids: dict[str, int]  # external id → merchant
+    products: dict[str, dict[str, Any]]  # SKU → id, has_serial
+    orders: dict[str, dict[str, Any]]  # order number → row
+    lines: dict[int, dict[LineKey, dict[str, Any]]]  # order → its rows by key
+    in_use: set[int]  # order lines return requests use
+    requested: set[int]  # orders return requests use
+
+
+async def _stored_for(records: Indexed) -> _Stored:
+    merchant_ids = {row["external_id"]: row["id"] for row in await Merchant.select(
+        Merchant.id, Merchant.external_id).where(Merchant.external_id.is_in(
+            [record.merchant_external_id for _, record in records] or [""]))}  # fmt: skip
+    skus = sorted({line.sku for _, record in records for line in record.lines})
+    products = {row["sku"]: row for row in await Product.select(
+        Product.id, Product.sku, Product.has_serial).where(Product.sku.is_in(skus or [""]))}  # fmt: skip
+    stored = {row["order_no"]: row for row in await Order.select().where(Order.order_no.is_in(
+        [record.order_no for _, record in records] or [""]))}  # fmt: skip
+    order_ids = [row["id"] for row in stored.values()] or [0]
+    lines: dict[int, dict[LineKey, dict[str, Any]]] = {}
+    for line in await OrderItem.select().where(OrderItem.order.is_in(order_ids)):
+        key = (line["line_no"], line["serial_number"] or "")
+        lines.setdefault(line["order"], {})[key] = line
+    in_use = {row["order_item"] for row in await ReturnItem.select(
+        ReturnItem.order_item).where(ReturnItem.order_item.is_in(
+            [row["id"] for rows in lines.values() for row in rows.values()] or [0]))}  # fmt: skip
+    requested = {row["order"] for row in await ReturnRequest.select(
+        ReturnRequest.order).where(ReturnRequest.order.is_in(order_ids))}  # fmt: skip
+    return _Stored(merchant_ids, products, stored, lines, in_use, requested)
+
+
 async def upsert_orders(records: Indexed, now: datetime) -> BatchOutcome:
     outcome = BatchOutcome()
     async with atomic():
-        merchant_ids = {row["external_id"]: row["id"] for row in await Merchant.select(
-            Merchant.id, Merchant.external_id).where(Merchant.external_id.is_in(
-                [record.merchant_external_id for _, record in records] or [""]))}  # fmt: skip
-        skus = sorted({line.sku for _, record in records for line in record.lines})
-        products = {row["sku"]: row for row in await Product.select(
-            Product.id, Product.sku, Product.has_serial).where(Product.sku.is_in(skus or [""]))}  # fmt: skip
-        stored = {row["order_no"]: row for row in await Order.select().where(Order.order_no.is_in(
-            [record.order_no for _, record in records] or [""]))}  # fmt: skip
-        order_ids = [row["id"] for row in stored.values()] or [0]
-        lines: dict[int, dict[LineKey, dict[str, Any]]] = {}
-        for line in await OrderItem.select().where(OrderItem.order.is_in(order_ids)):
-            key = (line["line_no"], line["serial_number"] or "")
-            lines.setdefault(line["order"], {})[key] = line
-        in_use = {row["order_item"] for row in await ReturnItem.select(
-            ReturnItem.order_item).where(ReturnItem.order_item.is_in(
-                [row["id"] for rows in lines.values() for row in rows.values()] or [0]))}  # fmt: skip
-        requested = {row["order"] for row in await ReturnRequest.select(
-            ReturnRequest.order).where(ReturnRequest.order.is_in(order_ids))}  # fmt: skip
+        known = await _stored_for(records)
         for index, record in records:
-            merchant_id = merchant_ids.get(record.merchant_external_id)
+            merchant_id = known.merchant_ids.get(record.merchant_external_id)
             if merchant_id is None:
                 outcome.refuse(index, [problem("merchant_external_id", Code.UNKNOWN_MERCHANT)])
                 continue
-            wanted_lines = _wanted_lines(record, products)
+            wanted_lines = _wanted_lines(record, known.products)
             if isinstance(wanted_lines, list):
                 outcome.refuse(index, wanted_lines)
                 continue
             wanted = _order_values(record, merchant_id)
-            row: dict[str, Any] | None = stored.get(record.order_no)
+            row: dict[str, Any] | None = known.orders.get(record.order_no)
             if row is None:
                 order_id = (await Order.insert(Order(**wanted, updated_at=now)).returning(
                     Order.id))[0]["id"]  # fmt: skip
                 await _write_lines(order_id, {}, wanted_lines)
                 outcome.added += 1
                 continue
-            have = lines.get(row["id"], {})
-            problems = _order_change_problems(row, merchant_id, have, wanted_lines, in_use,
-                                              requested)  # fmt: skip
+            have = known.lines.get(row["id"], {})
+            problems = _order_change_problems(row, merchant_id, have, wanted_lines, known)
             if problems:
                 outcome.refuse(index, problems)
                 continue
@@ -268,17 +284,16 @@ def _order_change_problems(
     merchant_id: int,
     have: dict[LineKey, dict[str, Any]],
     wanted: dict[LineKey, _Row],
-    in_use: set[int],
-    requested: set[int],
+    known: _Stored,
 ) -> list[Problem]:
     """What a change to a stored order may not do: move an order that return requests use to
     another merchant, or remove (or turn into another product) a line one of them uses."""
     found = []
-    if row["merchant"] != merchant_id and row["id"] in requested:
+    if row["merchant"] != merchant_id and row["id"] in known.requested:
         found.append(problem("merchant_external_id", Code.MERCHANT_CHANGED))
     for key, stored in have.items():
         kept = wanted.get(key)
-        if stored["id"] in in_use and (kept is None or kept.product != stored["product"]):
+        if stored["id"] in known.in_use and (kept is None or kept.product != stored["product"]):
             found.append(problem("items", Code.LINE_IN_USE))
             break
     return found

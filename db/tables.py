@@ -24,8 +24,10 @@ from db.partner_tables import PartnerEvent as PartnerEvent
 from db.partner_tables import WebhookAttempt as WebhookAttempt
 from db.partner_tables import WebhookDelivery as WebhookDelivery
 from db.partner_tables import WebhookSubscription as WebhookSubscription
+from db.policy_tables import PolicyVersion as PolicyVersion
 from db.staff_tables import StaffAuditEntry as StaffAuditEntry
 from db.staff_tables import StaffNotification as StaffNotification
+from db.terminal_tables import Terminal as Terminal
 
 
 class Merchant(Table):
@@ -86,29 +88,6 @@ class OrderItem(Table):
     unit_price_fen = BigInt()
     serial_number = Varchar(length=64, null=True, default=None, index=True)
     line_no = Integer(default=0)  # the order's line as the provider numbers it (0: not given)
-
-
-class Terminal(Table):
-    """A payment terminal as the terminal-management system knows it, by serial number: whose
-    it is (MID/TID), whether it is still bound and activated, when it last took a payment."""
-
-    id: Serial  # the primary key Piccolo adds; declared for type checkers
-    serial_number = Varchar(length=64, unique=True)
-    mid = Varchar(length=32, default="")  # merchant number at the acquirer
-    tid = Varchar(length=32, default="")  # terminal number
-    bound = Boolean(default=False)  # still bound to the merchant
-    activated = Boolean(default=False)
-    last_transaction_at = Timestamptz(null=True, default=None)
-    updated_at = Timestamptz(default=TimestamptzNow(), index=True)
-
-
-class PolicyVersion(Table):
-    id: Serial  # the primary key Piccolo adds; declared for type checkers
-    version = Integer(unique=True)
-    body = JSON()  # domain.policy.Policy.to_dict()
-    created_by = Varchar(length=100, default="system")
-    reason = Text(default="")
-    created_at = Timestamptz(default=TimestamptzNow())
 
 
 class Outlet(Table):

@@ -274,6 +274,14 @@ def check_order(
         checks.found.append(problem("items", Code.REQUIRED))
     if len(lines) > MAX_LINES:
         checks.found.append(problem("items", Code.OUT_OF_RANGE, low=1, high=MAX_LINES))
+    checked = _checked_lines(checks, lines)
+    if checks.found:
+        return checks.found
+    return OrderRecord(order_no, merchant_external_id, channel, completed_at, delivered_at,
+                       paid_total_fen, invoice_issued, invoice_no, tuple(checked))  # fmt: skip
+
+
+def _checked_lines(checks: _Checks, lines: list[LineIn]) -> list[OrderLine]:
     checked: list[OrderLine] = []
     seen_lines: set[int] = set()
     for n, line in enumerate(lines[:MAX_LINES]):
@@ -296,10 +304,7 @@ def check_order(
                 problem(f"{at}.serial_numbers", Code.SERIALS_MISMATCH, quantity=quantity)
             )
         checked.append(OrderLine(line_no, sku, quantity, price, tuple(serials)))
-    if checks.found:
-        return checks.found
-    return OrderRecord(order_no, merchant_external_id, channel, completed_at, delivered_at,
-                       paid_total_fen, invoice_issued, invoice_no, tuple(checked))  # fmt: skip
+    return checked
 
 
 def serials_problem(index: int, line: OrderLine, has_serial: bool) -> Problem | None:
