@@ -20,6 +20,8 @@ dev: install
 browser-deps:
 	@test -x $(CHROMIUM) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 	@command -v java >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null)
+	@# WeasyPrint subsets the CJK font with HarfBuzz's subsetter (warned about, and slower, without it)
+	@ldconfig -p | grep -q libharfbuzz-subset || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libharfbuzz-subset0 >/dev/null)
 	@# the document tests look at PDFs as a printer and a scanner would: pdftoppm, zbarimg
 	@command -v pdftoppm >/dev/null && command -v zbarimg >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils zbar-tools >/dev/null)
 	@test -s tests/browser/vendor/axe.min.js || { dir=$$(mktemp -d) && cd $$dir && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && \
