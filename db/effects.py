@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from db.outbox import add_to_outbox
-from db.snapshots import RequestRows
-from db.tables import Merchant, Notification, SerialClaim, Terminal
+from db.snapshots import RequestRows, moment
+from db.sql import TERMINAL_FACTS
+from db.tables import Merchant, Notification, ReturnItem, ReturnRequest, SerialClaim, Terminal
 from db.webhooks import record_partner_event
 from domain.lifecycle import Decision, Effect, EffectKind, ReturnSnapshot
 from domain.money import Money
@@ -129,6 +130,24 @@ async def _webhook(done: Decided, effect: Effect) -> None:
     )
 
 
+async def _keep_facts(done: Decided, effect: Effect) -> None:
+    """The order's facts as the submit read them become the request's own copy (db.sql reads
+    the copy wherever it is set): a later sync of the order leaves the request as decided."""
+    before = done.rows.snapshot
+    await ReturnRequest.update({
+        ReturnRequest.kept_completed_at: before.order_completed_at,
+        ReturnRequest.kept_paid_total_fen: before.paid_total.fen,
+    }).where(ReturnRequest.id == done.request_id)  # fmt: skip
+    for item in done.rows.items:
+        terminal = {name: item[f"terminal.{name}"] for name in TERMINAL_FACTS}
+        if terminal["last_transaction_at"] is not None:
+            terminal["last_transaction_at"] = moment(terminal["last_transaction_at"]).isoformat()  # type: ignore[union-attr]
+        await ReturnItem.update({
+            ReturnItem.kept_unit_price_fen: item["order_item.unit_price_fen"],
+            ReturnItem.kept_terminal: terminal if item["terminal.tid"] is not None else {},
+        }).where(ReturnItem.id == item["id"])  # fmt: skip
+
+
 async def _unbind_terminal(done: Decided, effect: Effect) -> None:
     # the units the inspector confirmed by serial number: each is one terminal, whoever sold it
     serials = sorted({item.serial_number for item in done.after.items if item.serial_number})
@@ -165,5 +184,6 @@ _WRITERS = {
     EffectKind.WEBHOOK: _webhook,
     EffectKind.UNBIND_TERMINAL: _unbind_terminal,
     EffectKind.CLAIM_SERIALS: _claim_serials,
+    EffectKind.KEEP_FACTS: _keep_facts,
     EffectKind.RELEASE_SERIALS: _release_serials,
 }

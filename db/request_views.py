@@ -4,6 +4,7 @@ reads leaves out staff notes and their files (domain.file_access)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,12 +21,14 @@ from db.snapshots import (
     request_row,
     snapshot_from,
 )
-from db.sql import fetch
+from db.sql import TERMINAL_FACTS, fetch
 from db.tables import ReturnRequest
 from domain.file_access import Audience, shown_to
+from domain.kept_facts import UnitFacts, changed_since_submit
 from domain.lifecycle import ReturnSnapshot
 from domain.side_cases import SideCaseKind, SideCaseRecord, SideCaseStatus
 from domain.terms import Action, Role, State
+from domain.text import Text
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class RequestDetails:
     risk_score: int
     risk_findings: tuple[dict[str, Any], ...]
     evidence: tuple[Attachment, ...]  # files given with the request itself
+    changed_since_submit: tuple[Text, ...] = ()  # the provider's data now differs (staff only)
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,25 @@ def _attachment(row: dict[str, Any]) -> Attachment:
     return Attachment(row["id"], row["kind"], row["original_name"], bool(row["thumb_name"]))
 
 
+def _changed_since_submit(rows: RequestRows) -> list[Text]:
+    row = rows.row
+    units = []
+    for item in rows.items:
+        kept = item["kept_terminal"]
+        kept = json.loads(kept) if isinstance(kept, str) else (kept or {})
+        now = {name: item[f"terminal.{name}"] for name in TERMINAL_FACTS}
+        label = item["order_item.product.name_zh"] + (
+            f" SN {item['serial_number']}" if item["serial_number"] else ""
+        )
+        units.append(UnitFacts(label, item["serial_number"], item["kept_unit_price_fen"],
+                               item["order_item.now_unit_price_fen"], kept,
+                               now if item["terminal.tid"] is not None else {}))  # fmt: skip
+    return changed_since_submit(
+        aware(row["kept_completed_at"]), aware_at(row["order.now_completed_at"]),
+        row["kept_paid_total_fen"], row["order.now_paid_total_fen"], units,
+    )  # fmt: skip
+
+
 def _details(rows: RequestRows, files: list[dict[str, Any]]) -> RequestDetails:
     row = rows.row
     return RequestDetails(
@@ -158,6 +181,7 @@ def _details(rows: RequestRows, files: list[dict[str, Any]]) -> RequestDetails:
         evidence=tuple(
             _attachment(f) for f in files if f["event"] is None and f["message"] is None
         ),
+        changed_since_submit=tuple(_changed_since_submit(rows)),
     )
 
 

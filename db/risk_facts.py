@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from db.effects import jsonable
-from db.snapshots import RequestRows, aware
+from db.snapshots import RequestRows, aware, moment
 from db.tables import EvidenceFile, ReturnItem, ReturnRequest
 from domain.policy import window_days
-from domain.risk import RiskAssessment, RiskInput, assess
+from domain.risk import RiskAssessment, RiskFinding, RiskInput, assess
 
 
 @dataclass(frozen=True)
@@ -65,21 +65,33 @@ async def risk_at_submit(rows: RequestRows, now: datetime) -> AssessedRisk:
             evidence_hashes_reused=reused,
             earliest_photo_taken_at=min(taken) if taken else None,
             delivered_at=aware(rows.row["order.delivered_at"]),
-            # No transaction feed from the terminal-management system reaches ReturnDesk yet.
-            terminal_transacted_after_request=False,
+            terminal_transacted_after_request=_transacted_after(rows),
         ),
         now,
     )
     return AssessedRisk(assessment.score, _stored(assessment), assessment)
 
 
+def _transacted_after(rows: RequestRows) -> bool:
+    """A unit's terminal took a payment after the merchant began the return (its draft)."""
+    began = aware(rows.row["created_at"])
+    return any(
+        (paid := moment(item["terminal.last_transaction_at"])) is not None
+        and began is not None
+        and paid > began
+        for item in rows.items
+    )
+
+
+def stored_finding(found: RiskFinding) -> dict[str, Any]:
+    """A finding as the request row keeps it."""
+    return {
+        "code": found.code,
+        "points": found.points,
+        "msgid": found.explanation.msgid,
+        "params": {k: jsonable(v) for k, v in found.explanation.params.items()},
+    }
+
+
 def _stored(assessment: RiskAssessment) -> list[dict[str, Any]]:
-    return [
-        {
-            "code": f.code,
-            "points": f.points,
-            "msgid": f.explanation.msgid,
-            "params": {k: jsonable(v) for k, v in f.explanation.params.items()},
-        }
-        for f in assessment.findings
-    ]
+    return [stored_finding(found) for found in assessment.findings]

@@ -92,7 +92,8 @@ def snapshot_from(
         resolution=Resolution(row["resolution"]),
         reason=Reason(row["reason"]) if row["reason"] else None,
         items=tuple(_item(item) for item in items),
-        order_completed_at=aware_at(row["order.completed_at"]),
+        # the request's own copy or the order's: COALESCE hands SQLite's text back
+        order_completed_at=aware_at(moment(row["order.completed_at"])),  # type: ignore[arg-type]
         paid_total=Money(row["order.paid_total_fen"]),
         policy=policy,
         evidence_count=evidence_count,

@@ -105,18 +105,27 @@ async def fetch_for(
 REQUEST = (
     "SELECT "
     + columns(ReturnRequest, "r", exclude=("refund_account_enc",))
-    + ', o.order_no AS "order.order_no", o.completed_at AS "order.completed_at",'
-    ' o.delivered_at AS "order.delivered_at", o.paid_total_fen AS "order.paid_total_fen",'
-    ' o.invoice_issued AS "order.invoice_issued"'
+    + ', o.order_no AS "order.order_no",'
+    ' COALESCE(r.kept_completed_at, o.completed_at) AS "order.completed_at",'
+    ' o.delivered_at AS "order.delivered_at",'
+    ' COALESCE(r.kept_paid_total_fen, o.paid_total_fen) AS "order.paid_total_fen",'
+    ' o.invoice_issued AS "order.invoice_issued",'
+    ' o.completed_at AS "order.now_completed_at", o.paid_total_fen AS "order.now_paid_total_fen"'
     ' FROM return_request r JOIN merchant_order o ON o.id = r."order"'
 )
 REQUEST_BY_ID = REQUEST + " WHERE r.id = {}"
 REQUESTS_OF_MERCHANT = REQUEST + " WHERE r.merchant = {} ORDER BY r.updated_at DESC, r.id DESC"
 
+# the unit's terminal as the terminal-management system last reported it
+TERMINAL_FACTS = ("mid", "tid", "bound", "activated", "last_transaction_at")
+# a request's items: the price it was submitted with (the order's, before), and its terminal
 ITEMS = (
-    'SELECT i.id, i.request, i.quantity, i.serial_number, oi.id AS "order_item.id",'
-    ' oi.unit_price_fen AS "order_item.unit_price_fen", t.tid AS "terminal.tid",'
-    ' t.activated AS "terminal.activated", t.bound AS "terminal.bound",'
+    "SELECT i.id, i.request, i.quantity, i.serial_number, i.kept_terminal, i.kept_unit_price_fen,"
+    ' oi.id AS "order_item.id",'
+    ' COALESCE(i.kept_unit_price_fen, oi.unit_price_fen) AS "order_item.unit_price_fen",'
+    ' oi.unit_price_fen AS "order_item.now_unit_price_fen",'
+    + ", ".join(f't.{name} AS "terminal.{name}"' for name in TERMINAL_FACTS)
+    + ","
     ' c.key AS "order_item.product.category.key",'
     ' p.name_zh AS "order_item.product.name_zh", p.name_en AS "order_item.product.name_en"'
     " FROM return_item i JOIN order_item oi ON oi.id = i.order_item"

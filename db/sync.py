@@ -16,7 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from db.engine import atomic
-from db.snapshots import aware
+from db.risk_facts import stored_finding
+from db.snapshots import aware, aware_at
 from db.tables import (
     Merchant,
     Order,
@@ -25,8 +26,10 @@ from db.tables import (
     ProductCategory,
     ReturnItem,
     ReturnRequest,
+    SerialClaim,
     Terminal,
 )
+from domain.risk import TERMINAL_STILL_TRANSACTING
 from domain.sync import (
     CATEGORY_NAMES,
     Code,
@@ -348,45 +351,27 @@ async def upsert_terminals(records: Indexed, now: datetime) -> BatchOutcome:
                 outcome.updated += 1
         if new_rows:
             await Terminal.insert(*new_rows)
+        paid = {r.serial_number: r.last_transaction_at for _, r in records if r.last_transaction_at}
+        if paid:
+            await _payments_after_requests(paid)
     return outcome
 
 
-# --- reading back, for the provider to reconcile ------------------------------------------
-
-_TABLES: dict[str, Any] = {"merchants": Merchant, "products": Product, "orders": Order,
-                           "terminals": Terminal}  # fmt: skip
-
-
-async def changed_since(
-    kind: str, since: datetime | None, after: tuple[datetime, int] | None, limit: int
-) -> list[dict[str, Any]]:
-    """Rows the provider's data changed (updated_at set), least recently changed first, at
-    or after `since` and past the cursor `after` (updated_at, id)."""
-    table = _TABLES[kind]
-    where: Any = table.updated_at.is_not_null()
-    if since is not None:
-        where &= table.updated_at >= since
-    if after is not None:
-        when, last = after
-        where &= (table.updated_at > when) | ((table.updated_at == when) & (table.id > last))
-    query = table.select().where(where).order_by(table.updated_at).order_by(table.id).limit(limit)
-    if kind == "products":
-        query = table.select(*table.all_columns(), table.category.key.as_alias("category_key"))
-        query = query.where(where).order_by(table.updated_at).order_by(table.id).limit(limit)
-    if kind == "orders":
-        query = table.select(
-            *table.all_columns(), table.merchant.external_id.as_alias("merchant_external_id")
-        )
-        query = query.where(where).order_by(table.updated_at).order_by(table.id).limit(limit)
-    rows: list[dict[str, Any]] = await query
-    if kind == "orders" and rows:
-        lines = await OrderItem.select(
-            OrderItem.order, OrderItem.line_no, OrderItem.quantity, OrderItem.unit_price_fen,
-            OrderItem.serial_number, OrderItem.product.sku.as_alias("sku"),
-        ).where(OrderItem.order.is_in([row["id"] for row in rows])).order_by(OrderItem.id)  # fmt: skip
-        by_order: dict[int, list[dict[str, Any]]] = {}
-        for line in lines:
-            by_order.setdefault(line["order"], []).append(line)
-        for row in rows:
-            row["lines"] = by_order.get(row["id"], [])
-    return rows
+async def _payments_after_requests(paid: dict[str, datetime]) -> None:
+    """A terminal that took a payment after its return was requested raises that request's
+    risk, once, with that reason (the requests holding its serial number: the live ones)."""
+    held = await SerialClaim.select(
+        SerialClaim.serial_number, SerialClaim.request.id.as_alias("request"),
+        SerialClaim.request.created_at.as_alias("created_at"),
+        SerialClaim.request.risk_findings.as_alias("findings"),
+    ).where(SerialClaim.serial_number.is_in(list(paid))).output(load_json=True)  # fmt: skip
+    for claim in held:
+        findings = claim["findings"] or []
+        if paid[claim["serial_number"]] <= aware_at(claim["created_at"]) or any(
+            found.get("code") == TERMINAL_STILL_TRANSACTING.code for found in findings
+        ):
+            continue
+        await ReturnRequest.update({
+            ReturnRequest.risk_findings: [*findings, stored_finding(TERMINAL_STILL_TRANSACTING)],
+            ReturnRequest.risk_score: ReturnRequest.risk_score + TERMINAL_STILL_TRANSACTING.points,
+        }).where(ReturnRequest.id == claim["request"])  # fmt: skip

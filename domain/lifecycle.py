@@ -355,6 +355,10 @@ def _effects(row: Transition, snapshot: ReturnSnapshot) -> tuple[Effect, ...]:
     if row.to_state is None or (snapshot.state is State.DRAFT and row.action is not Action.SUBMIT):
         return ()  # a draft was never shared with anyone: discarding or cancelling it tells no one
     effects: list[Effect] = []
+    if (
+        snapshot.state is State.DRAFT
+    ):  # later syncs of the order never change what it was decided on
+        effects.append(Effect(EffectKind.KEEP_FACTS, "order"))
     if row.claims_serials:
         effects.append(Effect(EffectKind.CLAIM_SERIALS, "serials"))
     if row.releases_serials:

@@ -130,6 +130,7 @@ class EffectKind(StrEnum):
     WEBHOOK = "webhook"  # e.g. "return.approved", "terminal.unbound"
     UNBIND_TERMINAL = "unbind_terminal"
     CLAIM_SERIALS = "claim_serials"  # the request now holds its units' serial numbers
+    KEEP_FACTS = "keep_facts"  # the order's facts as submitted are the request's own from now
     RELEASE_SERIALS = (
         "release_serials"  # ...and gives them up (cancelled, expired, rejected for good)
     )

@@ -121,14 +121,16 @@ def photo_before_delivery(facts: RiskInput, now: datetime) -> RiskFinding | None
     )
 
 
+# found at submit, or later when the terminal-management system reports a payment (db.sync)
+TERMINAL_STILL_TRANSACTING = RiskFinding(
+    "terminal_still_transacting",
+    30,
+    Text(N_("The terminal took payments after the return was requested")),
+)
+
+
 def terminal_still_transacting(facts: RiskInput, now: datetime) -> RiskFinding | None:
-    if not facts.terminal_transacted_after_request:
-        return None
-    return RiskFinding(
-        "terminal_still_transacting",
-        30,
-        Text(N_("The terminal took payments after the return was requested")),
-    )
+    return TERMINAL_STILL_TRANSACTING if facts.terminal_transacted_after_request else None
 
 
 RULES: tuple[Rule, ...] = (

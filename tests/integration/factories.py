@@ -97,10 +97,10 @@ async def order(
                 ).returning(OrderItem.id)
             )[0]["id"]
         )
-    if serials:  # each unit a terminal, bound to the merchant and activated
+    if any(serials):  # each unit with an SN a terminal, bound to the merchant and activated
         await Terminal.insert(
             *(Terminal(serial_number=sn, tid=f"T{n:07d}", bound=True, activated=True)
-              for sn in serials)
+              for sn in serials if sn)
         ).on_conflict(target=Terminal.serial_number, action="DO NOTHING")  # fmt: skip
     return int(order_id), item_ids
 

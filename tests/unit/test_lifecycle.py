@@ -59,6 +59,7 @@ def test_merchant_submits_a_draft_and_review_is_due_in_a_day():
     assert decision.new_state is State.SUBMITTED
     assert decision.changes == Changes(submitted_at=NOW, review_due_at=NOW + timedelta(hours=24))
     assert decision.effects == (
+        Effect(EffectKind.KEEP_FACTS, "order"),
         Effect(EffectKind.CLAIM_SERIALS, "serials"),
         notify(Action.SUBMIT, SMS),
         webhook("return.submitted"),

@@ -18,12 +18,12 @@ from db.partner_returns import decode_cursor, encode_cursor
 from db.snapshots import aware, aware_at
 from db.sync import (
     BatchOutcome,
-    changed_since,
     upsert_merchants,
     upsert_orders,
     upsert_products,
     upsert_terminals,
 )
+from db.sync_reads import changed_since
 from domain.partners import Scope
 from domain.sync import (
     Code,
