@@ -7,14 +7,27 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
-from domain.sync import CATEGORY_NAMES, Kind
+from domain.sync import (
+    CATEGORY_NAMES,
+    Code,
+    Kind,
+    LineIn,
+    Problem,
+    check_merchant,
+    check_order,
+    check_product,
+    check_terminal,
+    problem,
+)
 from domain.text import N_, Text
 
+T = TypeVar("T")
 MAX_ROWS = 100_000  # data rows of one file: a provider's export, not a database dump
 MAX_CELL = 1_000  # characters of one cell
 MAX_YUAN_DIGITS = 11  # up to ten billion yuan, domain.sync's bound, read without arithmetic
@@ -232,3 +245,139 @@ def header_of(kind: Kind, field: str) -> str:
     base = {"phones": "phone", "paid_total_fen": "paid_total", "unit_price_fen": "unit_price",
             "has_serial": "serialised", "items": "line_no"}.get(base, base)  # fmt: skip
     return _HEADER_OF[kind].get(base, "")
+
+
+@dataclass(frozen=True)
+class Read:
+    """One record read from the sheet (an order from its consecutive rows), or what is wrong."""
+
+    rows: tuple[int, ...]  # the sheet's row numbers it came from
+    key: str  # the record's key (external id, SKU, order number, SN), for repeats
+    record: object | None  # a domain.sync record; None when refused
+    problems: tuple[RowProblem, ...] = ()
+
+
+def _cell(row: Sequence[object], layout: Layout, field: str) -> object:
+    at = layout.positions.get(field)
+    return row[at] if at is not None and at < len(row) else None
+
+
+class _Cells:
+    """Reads a row's cells by field, collecting what cannot be read."""
+
+    def __init__(self, kind: Kind, number: int, row: Sequence[object], layout: Layout) -> None:
+        self.kind, self.number, self.row, self.layout = kind, number, row, layout
+        self.problems: list[RowProblem] = []
+
+    def get(self, field: str, read: Callable[[object], T], default: T) -> T:
+        try:
+            return read(_cell(self.row, self.layout, field))
+        except CellError as refused:
+            self.problems.append(RowProblem(self.number, _HEADER_OF[self.kind][field],
+                                            refused.words))  # fmt: skip
+            return default
+
+
+def _refused(kind: Kind, rows: tuple[int, ...], key: str, found: list[Problem]) -> Read:
+    problems = []
+    for each in found:
+        line = re.match(r"items\[(\d+)\]", each.field)
+        row = rows[int(line.group(1))] if line and int(line.group(1)) < len(rows) else rows[0]
+        problems.append(RowProblem(row, header_of(kind, each.field), each.words))
+    return Read(rows, key, None, tuple(problems))
+
+
+def read_records(
+    kind: Kind, layout: Layout, rows: Iterable[tuple[int, Sequence[object]]], zone: tzinfo,
+    now: datetime,
+) -> Iterator[Read]:  # fmt: skip
+    """The sheet's records in its order. Orders gather their consecutive rows (one per line)."""
+    if kind is Kind.ORDERS:
+        yield from _orders(layout, rows, zone, now)
+        return
+    for number, row in rows:
+        cells = _Cells(kind, number, row, layout)
+        key, found = _one(kind, cells, zone, now)
+        if cells.problems:
+            yield Read((number,), key, None, tuple(cells.problems))
+        elif isinstance(found, list):
+            yield _refused(kind, (number,), key, found)
+        else:
+            yield Read((number,), key, found)
+
+
+def _one(kind: Kind, cells: _Cells, zone: tzinfo, now: datetime) -> tuple[str, object]:
+    text = cells.get
+    if kind is Kind.MERCHANTS:
+        key = text("external_id", text_cell, "")
+        phones = [text("phone", text_cell, ""), *serials_cell(text("other_phones", text_cell, ""))]
+        return key, check_merchant(external_id=key, name=text("name", text_cell, ""),
+                                   phones=[p for p in phones if p],
+                                   email=text("email", text_cell, ""),
+                                   address=text("address", text_cell, ""),
+                                   mid=text("mid", text_cell, ""))  # fmt: skip
+    if kind is Kind.PRODUCTS:
+        key = text("sku", text_cell, "")
+        return key, check_product(sku=key, name_zh=text("name_zh", text_cell, ""),
+                                  name_en=text("name_en", text_cell, ""),
+                                  category=text("category", category_cell, ""),
+                                  has_serial=text("serialised", yes_no_cell, False),
+                                  unit_price_fen=text("unit_price", yuan_cell, 0))  # fmt: skip
+    key = text("serial_number", text_cell, "")
+    return key, check_terminal(serial_number=key, now=now, mid=text("mid", text_cell, ""),
+                               tid=text("tid", text_cell, ""),
+                               bound=text("bound", yes_no_cell, False),
+                               activated=text("activated", yes_no_cell, False),
+                               last_transaction_at=text("last_transaction_at",
+                                                        lambda v: moment_cell(v, zone), None))  # fmt: skip
+
+
+def _orders(
+    layout: Layout, rows: Iterable[tuple[int, Sequence[object]]], zone: tzinfo, now: datetime
+) -> Iterator[Read]:
+    group: list[tuple[int, Sequence[object]]] = []
+    for number, row in rows:
+        order_no = str(_cell(row, layout, "order_no") or "").strip()
+        if group and str(_cell(group[0][1], layout, "order_no") or "").strip() != order_no:
+            yield _order(layout, group, zone, now)
+            group = []
+        group.append((number, row))
+    if group:
+        yield _order(layout, group, zone, now)
+
+
+def _order(
+    layout: Layout, group: list[tuple[int, Sequence[object]]], zone: tzinfo, now: datetime
+) -> Read:
+    """An order from its rows: the order's own cells from its first row, a line from each."""
+    numbers = tuple(number for number, _row in group)
+    first = _Cells(Kind.ORDERS, *group[0], layout)
+    key = first.get("order_no", text_cell, "")
+    problems = first.problems
+    lines = []
+    for number, row in group:
+        cells = _Cells(Kind.ORDERS, number, row, layout)
+        lines.append(LineIn(cells.get("line_no", int_cell, 0), cells.get("sku", text_cell, ""),
+                            cells.get("quantity", int_cell, 0),
+                            cells.get("unit_price", yuan_cell, 0),
+                            cells.get("serial_numbers", serials_cell, [])))  # fmt: skip
+        problems.extend(cells.problems)
+    at = lambda value: moment_cell(value, zone)  # noqa: E731
+    completed = first.get("completed_at", at, None)
+    if completed is None and not any(p.column == header_of(Kind.ORDERS, "completed_at")
+                                     for p in problems):  # fmt: skip
+        problems.append(RowProblem(numbers[0], header_of(Kind.ORDERS, "completed_at"),
+                                   problem("completed_at", Code.REQUIRED).words))  # fmt: skip
+    found = check_order(order_no=key,
+                        merchant_external_id=first.get("merchant_external_id", text_cell, ""),
+                        completed_at=completed or now,
+                        paid_total_fen=first.get("paid_total", yuan_cell, 0), lines=lines,
+                        now=now, channel=first.get("channel", text_cell, ""),
+                        delivered_at=first.get("delivered_at", at, None),
+                        invoice_issued=first.get("invoice_issued", yes_no_cell, False),
+                        invoice_no=first.get("invoice_no", text_cell, ""))  # fmt: skip
+    if problems:
+        return Read(numbers, key, None, tuple(problems))
+    if isinstance(found, list):
+        return _refused(Kind.ORDERS, numbers, key, found)
+    return Read(numbers, key, found)
