@@ -10,14 +10,14 @@ with serial numbers, one row per unit. Terminals are keyed by serial number."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from db.engine import atomic
 from db.risk_facts import stored_finding
 from db.snapshots import aware, aware_at
+from db.sync_writes import BatchOutcome, Indexed, Journal, Writes
 from db.tables import (
     Merchant,
     Order,
@@ -43,24 +43,6 @@ from domain.sync import (
 )
 
 
-@dataclass
-class BatchOutcome:
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    refused: list[tuple[int, Problem]] = field(default_factory=list)  # (index, problem)
-
-    def refuse(self, index: int, problems: Sequence[Problem]) -> None:
-        self.refused.extend((index, found) for found in problems)
-
-    @property
-    def refused_records(self) -> int:
-        return len({index for index, _ in self.refused})
-
-
-Indexed = Sequence[tuple[int, Any]]  # (position in the batch, checked record)
-
-
 def _same(stored: dict[str, Any], wanted: dict[Any, Any]) -> bool:
     return all(
         _comparable(stored.get(name)) == _comparable(value) for name, value in wanted.items()
@@ -80,10 +62,12 @@ def _merchant_values(record: MerchantRecord) -> dict[Any, Any]:
             "address": record.address, "mid": record.mid}  # fmt: skip
 
 
-async def upsert_merchants(records: Indexed, now: datetime) -> BatchOutcome:
+async def upsert_merchants(
+    records: Indexed, now: datetime, journal: Journal | None = None
+) -> BatchOutcome:
     """Merchants by their external id. A merchant already here under its phone number but not
     yet under an id (made before the provider's data came in) is taken as that merchant."""
-    outcome = BatchOutcome()
+    outcome, writes = BatchOutcome(), Writes(journal)
     async with atomic():
         ids = [record.external_id for _, record in records]
         phones = [record.phone for _, record in records]
@@ -114,11 +98,10 @@ async def upsert_merchants(records: Indexed, now: datetime) -> BatchOutcome:
             elif _same(row, wanted):
                 outcome.unchanged += 1
             else:
-                await Merchant.update({**wanted, "updated_at": now}).where(Merchant.id == row["id"])
+                await writes.update(Merchant, row, {**wanted, "updated_at": now})
                 outcome.updated += 1
-        if new_rows:
-            await Merchant.insert(*new_rows)
-    return outcome
+        await writes.insert(Merchant, new_rows)
+        return await writes.done(outcome)
 
 
 # --- products ------------------------------------------------------------------------------
@@ -136,8 +119,10 @@ async def _category_ids() -> dict[str, int]:
     return ids
 
 
-async def upsert_products(records: Indexed, now: datetime) -> BatchOutcome:
-    outcome = BatchOutcome()
+async def upsert_products(
+    records: Indexed, now: datetime, journal: Journal | None = None
+) -> BatchOutcome:
+    outcome, writes = BatchOutcome(), Writes(journal)
     async with atomic():
         categories = await _category_ids()
         skus = [record.sku for _, record in records]
@@ -153,11 +138,10 @@ async def upsert_products(records: Indexed, now: datetime) -> BatchOutcome:
             elif _same(row, wanted):
                 outcome.unchanged += 1
             else:
-                await Product.update({**wanted, "updated_at": now}).where(Product.id == row["id"])
+                await writes.update(Product, row, {**wanted, "updated_at": now})
                 outcome.updated += 1
-        if new_rows:
-            await Product.insert(*new_rows)
-    return outcome
+        await writes.insert(Product, new_rows)
+        return await writes.done(outcome)
 
 
 def _product_values(record: ProductRecord, categories: dict[str, int]) -> dict[Any, Any]:
@@ -242,8 +226,10 @@ async def _stored_for(records: Indexed) -> _Stored:
     return _Stored(merchant_ids, products, stored, lines, in_use, requested)
 
 
-async def upsert_orders(records: Indexed, now: datetime) -> BatchOutcome:
-    outcome = BatchOutcome()
+async def upsert_orders(
+    records: Indexed, now: datetime, journal: Journal | None = None
+) -> BatchOutcome:
+    outcome, writes = BatchOutcome(), Writes(journal)
     async with atomic():
         known = await _stored_for(records)
         for index, record in records:
@@ -258,9 +244,8 @@ async def upsert_orders(records: Indexed, now: datetime) -> BatchOutcome:
             wanted = _order_values(record, merchant_id)
             row: dict[str, Any] | None = known.orders.get(record.order_no)
             if row is None:
-                order_id = (await Order.insert(Order(**wanted, updated_at=now)).returning(
-                    Order.id))[0]["id"]  # fmt: skip
-                await _write_lines(order_id, {}, wanted_lines)
+                [order_id] = await writes.insert(Order, [Order(**wanted, updated_at=now)])
+                await _write_lines(writes, order_id, {}, wanted_lines)
                 outcome.added += 1
                 continue
             have = known.lines.get(row["id"], {})
@@ -276,10 +261,10 @@ async def upsert_orders(records: Indexed, now: datetime) -> BatchOutcome:
             if same_lines and _same(row, wanted):
                 outcome.unchanged += 1
                 continue
-            await Order.update({**wanted, "updated_at": now}).where(Order.id == row["id"])
-            await _write_lines(row["id"], have, wanted_lines)
+            await writes.update(Order, row, {**wanted, "updated_at": now})
+            await _write_lines(writes, row["id"], have, wanted_lines)
             outcome.updated += 1
-    return outcome
+        return await writes.done(outcome)
 
 
 def _order_change_problems(
@@ -303,11 +288,9 @@ def _order_change_problems(
 
 
 async def _write_lines(
-    order_id: int, have: dict[LineKey, dict[str, Any]], wanted: dict[LineKey, _Row]
+    writes: Writes, order_id: int, have: dict[LineKey, dict[str, Any]], wanted: dict[LineKey, _Row]
 ) -> None:
-    gone = [row["id"] for key, row in have.items() if key not in wanted]
-    if gone:
-        await OrderItem.delete().where(OrderItem.id.is_in(gone))
+    await writes.delete(OrderItem, [row for key, row in have.items() if key not in wanted])
     new_rows = []
     for key, rowed in wanted.items():
         stored = have.get(key)
@@ -317,9 +300,8 @@ async def _write_lines(
             new_rows.append(OrderItem(order=order_id, line_no=key[0],
                                       serial_number=key[1] or None, **values))  # fmt: skip
         elif not _same(stored, values):
-            await OrderItem.update(values).where(OrderItem.id == stored["id"])
-    if new_rows:
-        await OrderItem.insert(*new_rows)
+            await writes.update(OrderItem, stored, values)
+    await writes.insert(OrderItem, new_rows)
 
 
 # --- terminals -----------------------------------------------------------------------------
@@ -331,8 +313,10 @@ def _terminal_values(record: TerminalRecord) -> dict[Any, Any]:
             "last_transaction_at": record.last_transaction_at}  # fmt: skip
 
 
-async def upsert_terminals(records: Indexed, now: datetime) -> BatchOutcome:
-    outcome = BatchOutcome()
+async def upsert_terminals(
+    records: Indexed, now: datetime, journal: Journal | None = None
+) -> BatchOutcome:
+    outcome, writes = BatchOutcome(), Writes(journal)
     async with atomic():
         serials = [record.serial_number for _, record in records]
         stored = {row["serial_number"]: row for row in await Terminal.select().where(
@@ -347,14 +331,13 @@ async def upsert_terminals(records: Indexed, now: datetime) -> BatchOutcome:
             elif _same(row, wanted):
                 outcome.unchanged += 1
             else:
-                await Terminal.update({**wanted, "updated_at": now}).where(Terminal.id == row["id"])
+                await writes.update(Terminal, row, {**wanted, "updated_at": now})
                 outcome.updated += 1
-        if new_rows:
-            await Terminal.insert(*new_rows)
+        await writes.insert(Terminal, new_rows)
         paid = {r.serial_number: r.last_transaction_at for _, r in records if r.last_transaction_at}
         if paid:
             await _payments_after_requests(paid)
-    return outcome
+        return await writes.done(outcome)
 
 
 async def _payments_after_requests(paid: dict[str, datetime]) -> None:

@@ -18,6 +18,11 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from db.document_tables import Document as Document
+from db.import_tables import ImportChange as ImportChange
+from db.import_tables import ImportRefusal as ImportRefusal
+from db.import_tables import ImportRun as ImportRun
+from db.outbox_tables import JobClaim as JobClaim
+from db.outbox_tables import OutboxRow as OutboxRow
 from db.partner_tables import ApiIdempotency as ApiIdempotency
 from db.partner_tables import PartnerClient as PartnerClient
 from db.partner_tables import PartnerEvent as PartnerEvent
@@ -314,38 +319,6 @@ class Notification(Table):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
-class OutboxRow(Table, tablename="outbox"):
-    """Work a committed change implies. The row is the truth: it is done only when its job
-    records completion, and dead (kept, countable, retryable) after its last try."""
-
-    id: Serial  # the primary key Piccolo adds; declared for type checkers
-    key = Varchar(length=160, unique=True)  # business identity; the job id is key + attempt
-    job = Varchar(length=60, index=True)
-    payload = JSON(default={})
-    due_at = Timestamptz(index=True)  # when it may be (re)tried
-    handed_over_at = Timestamptz(null=True, default=None, index=True)
-    attempts = Integer(default=0)
-    last_error = Text(default="")
-    done_at = Timestamptz(null=True, default=None)
-    dead_at = Timestamptz(null=True, default=None)
-    created_at = Timestamptz(default=TimestamptzNow())
-
-
-class JobClaim(Table):
-    """Who runs a job now, and whether it is done: claimed before the work (a lease), completed
-    after it, so two workers with the same key never both do it."""
-
-    id: Serial  # the primary key Piccolo adds; declared for type checkers
-    key = Varchar(length=160, unique=True)
-    job = Varchar(length=60)
-    status = Varchar(length=10, default="running")  # "running" or "done"
-    lease_until = Timestamptz()
-    claimed_by = Varchar(length=80, default="")
-    result = Text(default="")
-    started_at = Timestamptz()
-    finished_at = Timestamptz(null=True, default=None)
-
-
 class GatewayMessage(Table):
     """Every SMS/e-mail attempt with its result; in development the dev outbox reads from here."""
 
@@ -393,4 +366,7 @@ TABLES: tuple[type[Table], ...] = (
     WebhookDelivery,
     WebhookAttempt,
     ApiIdempotency,
+    ImportRun,
+    ImportRefusal,
+    ImportChange,
 )

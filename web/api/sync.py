@@ -17,13 +17,13 @@ from litestar.params import QueryParameter
 from db.partner_returns import decode_cursor, encode_cursor
 from db.snapshots import aware, aware_at
 from db.sync import (
-    BatchOutcome,
     upsert_merchants,
     upsert_orders,
     upsert_products,
     upsert_terminals,
 )
 from db.sync_reads import changed_since
+from db.sync_writes import BatchOutcome
 from domain.partners import Scope
 from domain.sync import (
     Code,
