@@ -14,7 +14,9 @@ from typing import Protocol
 
 import anyio.to_thread
 
-_NAME = re.compile(r"[0-9a-f]{32}(-thumb)?\.[a-z0-9]{2,5}")
+_NAME = re.compile(
+    r"[0-9a-f]{32}(-thumb|-import)?\.[a-z0-9]{2,5}"
+)  # an upload, its thumb, an export
 
 
 class FileStore(Protocol):

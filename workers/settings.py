@@ -19,6 +19,7 @@ from db.s3_files import file_store_for
 from settings import Settings, redis_url_from_env
 from workers.documents import render_document
 from workers.gateways import ByChannel, DevOutboxGateway, Gateway, HttpSmsGateway, SmtpGateway
+from workers.imports import run_import
 from workers.notify import send_notification, send_sign_in_code
 from workers.pdf import PdfPool
 from workers.relay import relay_forever
@@ -28,7 +29,7 @@ from workers.webhooks import deliver_webhook
 
 log = logging.getLogger("returndesk.worker")
 
-FUNCTIONS = [send_notification, send_sign_in_code, render_document, deliver_webhook]
+FUNCTIONS = [send_notification, send_sign_in_code, render_document, deliver_webhook, run_import]
 JOB_NAMES = {function.__name__ for function in FUNCTIONS}
 
 

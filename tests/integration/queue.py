@@ -7,6 +7,7 @@ import os
 from arq import Worker
 from arq.connections import ArqRedis, RedisSettings, create_pool
 
+from db.s3_files import file_store_for
 from settings import Settings
 from workers.gateways import DevOutboxGateway
 from workers.relay import relay_once
@@ -30,6 +31,7 @@ async def run_burst_worker(queue: ArqRedis, webhooks: WebhookSender | None = Non
             "secret_key": os.environ["SECRET_KEY"],
             "webhooks": sender,
             "timezone": "Asia/Shanghai",
+            "files": file_store_for(Settings.from_env()),  # the web app's, as in production
         },
     )
     try:

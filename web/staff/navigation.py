@@ -20,6 +20,7 @@ _PAGES: tuple[tuple[str, str, str, tuple[Role, ...] | None], ...] = (
     ("policy", "/staff/policy", N_("Return policy"), (Role.SUPERVISOR,)),
     ("people", "/staff/people", N_("Staff accounts"), (Role.SUPERVISOR,)),
     ("api_clients", "/staff/api-clients", N_("API clients"), (Role.SUPERVISOR,)),
+    ("imports", "/staff/imports", N_("Imports"), (Role.SUPERVISOR,)),
     ("outbox", "/staff/outbox", N_("Work that did not go out"), (Role.SUPERVISOR,)),
 )
 
