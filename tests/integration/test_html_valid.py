@@ -222,3 +222,27 @@ async def test_every_api_client_page_passes_the_nu_html_checker(
     )
     assert "upstream boom" in pages["subscription-with-secret-and-log"]
     assert nu_errors(pages, tmp_path) == []
+
+
+async def test_every_import_page_passes_the_nu_html_checker(client: Any, tmp_path: Path) -> None:
+    from tests.integration.test_imports import MERCHANTS, upload
+    from tests.integration.queue import deliver_outbox
+
+    client.follow_redirects = False
+    await factories.staff_session(client, await factories.staff("zhao", "supervisor"))
+    pages = {"imports-empty": (await client.get("/staff/imports")).text}
+    token = factories.token_in(pages["imports-empty"])
+    pages["import-refused"] = (await upload(client, token, "merchants", b"\xff\xfe\x00")).text
+    page = (await upload(client, token, "merchants", MERCHANTS.encode("gbk"))).headers["location"]
+    pages["import-preview"] = (await client.get(page)).text
+    await client.post(f"{page}/start", data={"_csrf_token": token})
+    pages["import-queued"] = (await client.get(page)).text
+    pages["import-progress-fragment"] = (
+        "<!doctype html><html lang=zh-CN><title>x</title>"
+        + (await client.get(page, headers={"HX-Request": "true"})).text
+    )
+    await deliver_outbox()
+    pages["import-done"] = (await client.get(page)).text
+    pages["imports"] = (await client.get("/staff/imports")).text
+    assert "M-1" in pages["import-preview"] and "已完成" in pages["import-done"]
+    assert nu_errors(pages, tmp_path) == []
