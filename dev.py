@@ -15,9 +15,12 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
+from db.demo import play_stories
 from db.engine import bind_database, close_database, open_database, run_migrations
+from db.s3_files import file_store_for
 from db.seed import DEMO_MERCHANT_PHONES, DEMO_STAFF, seed_demo, seed_demo_api_client
 from settings import Settings
 from workers.embedded_redis import EmbeddedRedis
@@ -54,8 +57,11 @@ async def prepare_database(settings: Settings) -> str | None:
         # Piccolo narrates each migration; `make dev` says only what matters (the banner)
         with contextlib.redirect_stdout(io.StringIO()):
             await run_migrations()
-        await seed_demo()
-        return await demo_api_key(settings)
+        await seed_demo(zone=settings.timezone)
+        key = await demo_api_key(settings)
+        # a few weeks of activity on the sample orders, through the stores (once)
+        await play_stories(datetime.now(UTC), file_store_for(settings), settings.secret_key)
+        return key
     finally:
         await close_database()
 

@@ -308,9 +308,10 @@ def _checked_lines(checks: _Checks, lines: list[LineIn]) -> list[OrderLine]:
 
 
 def serials_problem(index: int, line: OrderLine, has_serial: bool) -> Problem | None:
-    """A line of a product that has serial numbers lists one per unit; any other lists none."""
+    """A line of a product that has serial numbers lists one per unit, or none where the order
+    system does not know them (the merchant then types each unit's); any other lists none."""
     wanted = line.quantity if has_serial else 0
-    if len(line.serial_numbers) == wanted:
+    if len(line.serial_numbers) in (wanted, 0):
         return None
     return problem(f"items[{index}].serial_numbers", Code.SERIALS_MISMATCH, quantity=wanted)
 

@@ -225,8 +225,8 @@ async def test_every_api_client_page_passes_the_nu_html_checker(
 
 
 async def test_every_import_page_passes_the_nu_html_checker(client: Any, tmp_path: Path) -> None:
-    from tests.integration.test_imports import MERCHANTS, upload
     from tests.integration.queue import deliver_outbox
+    from tests.integration.test_imports import MERCHANTS, upload
 
     client.follow_redirects = False
     await factories.staff_session(client, await factories.staff("zhao", "supervisor"))
