@@ -56,7 +56,7 @@ COLUMNS: dict[Kind, tuple[Column, ...]] = {
         Column("name_en", ("英文名称", "name_en", "english name")),
         Column("category", ("类别", "品类", "category"), True),
         Column("serialised", ("有序列号", "serialised", "serialized")),
-        Column("unit_price", ("单价(元)", "单价", "unit price", "unit price (yuan)")),
+        Column("unit_price", ("单价（元）", "单价", "unit price", "unit price (yuan)")),
     ),
     Kind.ORDERS: (
         Column("order_no", ("订单号", "order_no", "order no"), True),
@@ -64,13 +64,15 @@ COLUMNS: dict[Kind, tuple[Column, ...]] = {
         Column("channel", ("销售渠道", "渠道", "channel")),
         Column("completed_at", ("完成时间", "交易完成时间", "completed_at", "completed at"), True),
         Column("delivered_at", ("签收时间", "delivered_at", "delivered at")),
-        Column("paid_total", ("实付金额(元)", "实付金额", "paid total", "paid total (yuan)"), True),
+        Column(
+            "paid_total", ("实付金额（元）", "实付金额", "paid total", "paid total (yuan)"), True
+        ),
         Column("invoice_issued", ("已开发票", "invoice issued")),
         Column("invoice_no", ("发票号码", "发票号", "invoice no")),
         Column("line_no", ("行号", "line no"), True),
         Column("sku", ("商品编码", "sku"), True),
         Column("quantity", ("数量", "quantity"), True),
-        Column("unit_price", ("单价(元)", "单价", "unit price", "unit price (yuan)"), True),
+        Column("unit_price", ("单价（元）", "单价", "unit price", "unit price (yuan)"), True),
         Column("serial_numbers", ("序列号", "sn", "serial numbers")),
     ),
     Kind.TERMINALS: (

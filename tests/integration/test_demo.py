@@ -69,4 +69,6 @@ async def test_make_dev_shows_a_living_admin_and_a_second_run_adds_nothing(clien
         if staff.role == "supervisor":
             dashboard = await client.get("/staff/dashboard")
             assert dashboard.status_code == 200
-            assert "此期间没有退货申请" not in dashboard.text and '<svg class="bars"' in dashboard.text
+            assert (
+                "此期间没有退货申请" not in dashboard.text and '<svg class="bars"' in dashboard.text
+            )

@@ -51,7 +51,7 @@ def test_a_chinese_csv_is_read_in_the_encoding_excel_saved_it_in(
     assert [line.serial_numbers for line in first.lines] == [("P8A001", "P8A002"), ()]
     refused = read[1]
     assert refused.record is None  # type: ignore[attr-defined]
-    assert [(p.row, p.column) for p in refused.problems] == [(4, "单价(元)")]  # type: ignore[attr-defined]
+    assert [(p.row, p.column) for p in refused.problems] == [(4, "单价（元）")]  # type: ignore[attr-defined]
 
 
 def test_an_xlsx_workbook_is_read_with_its_own_dates_and_numbers(tmp_path: Path) -> None:

@@ -81,4 +81,4 @@ def test_times_are_local_unless_they_say_otherwise() -> None:
 def test_a_record_field_is_named_by_its_column_header() -> None:
     assert header_of(Kind.ORDERS, "items[2].serial_numbers") == "序列号"
     assert header_of(Kind.MERCHANTS, "phones[0]") == "手机号"
-    assert header_of(Kind.ORDERS, "paid_total_fen") == "实付金额(元)"
+    assert header_of(Kind.ORDERS, "paid_total_fen") == "实付金额（元）"
