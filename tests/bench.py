@@ -4,7 +4,7 @@
   transaction) against a plain single-row insert into the same database;
 - pages: rendering the Chinese home page through the whole app against /healthz;
 - domain: `decide` alone, against building the snapshot it reads;
-- and the sections in tests/bench_pages/ (BENCH_SECTIONS=server, staff, workers, images, api or webhooks).
+- and the sections in tests/bench_pages/ (BENCH_SECTIONS=server, staff, workers, images, api, webhooks or imports).
 Run on the embedded default, or with DATABASE_URL / REDIS_URL set like the tests.
 """
 
@@ -125,6 +125,11 @@ async def _run() -> int:
     if os.environ.get("BENCH_SECTIONS") == "api":  # only the partner API
         await _api()
         return 0
+    if os.environ.get("BENCH_SECTIONS") == "imports":  # only the data coming in
+        from tests.bench_pages.imports import imports_section
+
+        await imports_section()
+        return 0
     if os.environ.get("BENCH_SECTIONS") == "webhooks":  # only the webhook deliveries
         await _api(pages=False)
         return 0
@@ -227,6 +232,11 @@ async def _run() -> int:
     from tests.bench_pages.images import images_bench
 
     await images_bench()
+    await _api()
+
+    from tests.bench_pages.imports import imports_section
+
+    await imports_section()
     return 0
 
 

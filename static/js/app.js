@@ -11,6 +11,14 @@
       input.form.requestSubmit();
     }
   });
+  // A one-file picker (a spreadsheet to import) names the file chosen; without this script the
+  // browser's own input does.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    var shown = input.matches && input.matches(".filepicker-one input[type=file]") &&
+      input.closest(".filepicker").querySelector(".filepicker-chosen");
+    if (shown) { shown.textContent = input.files.length ? input.files[0].name : ""; }
+  });
   // The progress bar of the form (step 3) or of the picker the upload came from.
   function progressBar(element) {
     var picker = element.closest && element.closest(".picker");
