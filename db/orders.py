@@ -41,11 +41,15 @@ class OrderView:
     lines: tuple[LineView, ...]
 
 
-async def _orders(merchant_id: int, now: datetime, where: Any = None) -> list[OrderView]:
+async def _orders(
+    merchant_id: int, now: datetime, where: Any = None, limit: int | None = None
+) -> list[OrderView]:
     condition = Order.merchant == merchant_id
     if where is not None:
         condition &= where
-    orders = await Order.select(Order.id, Order.order_no, Order.completed_at).where(condition)
+    query = Order.select(Order.id, Order.order_no, Order.completed_at).where(condition)
+    query = query.order_by(Order.completed_at, ascending=False).order_by(Order.id, ascending=False)
+    orders = await (query.limit(limit) if limit else query)
     if not orders:
         return []
     lines = await (
@@ -64,22 +68,16 @@ async def _orders(merchant_id: int, now: datetime, where: Any = None) -> list[Or
         .order_by(OrderItem.id)
     )
     _, policy = await current_policy()
+    by_order: dict[int, list[LineView]] = {}
+    for line in lines:
+        by_order.setdefault(line["order"], []).append(LineView(
+            order_item_id=line["id"], product_id=line["product.id"],
+            name_zh=line["product.name_zh"], name_en=line["product.name_en"],
+            category=line["product.category.key"], has_serial=bool(line["product.has_serial"]),
+            quantity=line["quantity"], serial_number=line["serial_number"]))  # fmt: skip
     views = []
     for order in orders:
-        own = tuple(
-            LineView(
-                order_item_id=line["id"],
-                product_id=line["product.id"],
-                name_zh=line["product.name_zh"],
-                name_en=line["product.name_en"],
-                category=line["product.category.key"],
-                has_serial=bool(line["product.has_serial"]),
-                quantity=line["quantity"],
-                serial_number=line["serial_number"],
-            )
-            for line in lines
-            if line["order"] == order["id"]
-        )
+        own = tuple(by_order.get(order["id"], ()))
         completed_at = aware_at(order["completed_at"])
         eligibility = check_eligibility(completed_at, [line.category for line in own], policy, now)
         views.append(OrderView(order["id"], order["order_no"], completed_at, eligibility, own))
@@ -87,10 +85,13 @@ async def _orders(merchant_id: int, now: datetime, where: Any = None) -> list[Or
     return views
 
 
-async def merchant_orders(merchant_id: int, now: datetime) -> list[OrderView]:
-    """The merchant's orders, newest first, each with whether it may still be returned."""
+async def merchant_orders(
+    merchant_id: int, now: datetime, limit: int | None = None
+) -> list[OrderView]:
+    """The merchant's orders, newest first (the `limit` newest), each with whether it may still
+    be returned."""
     async with reading():
-        return await _orders(merchant_id, now)
+        return await _orders(merchant_id, now, limit=limit)
 
 
 async def merchant_order(

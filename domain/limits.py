@@ -7,6 +7,7 @@ from domain.text import N_, Text
 MAX_MESSAGE = 4000  # a message, an answer, an appeal statement, a decision's reason
 MAX_DESCRIPTION = 2000  # the problem described in the return form
 MAX_SHORT = 60  # a carrier, a tracking number, a payment reference
+ORDERS_LISTED = 30  # orders a list offers to choose from; an older one is found by its number
 
 
 def too_long(limit: int) -> Text:

@@ -11,6 +11,7 @@ from litestar.testing import AsyncTestClient
 
 from db.crypto import decrypt_account
 from db.tables import Order, OrderItem, ReturnItem, ReturnRequest
+from domain.limits import ORDERS_LISTED
 from tests.integration import factories
 
 Client = AsyncTestClient  # type: ignore[type-arg]
@@ -93,6 +94,20 @@ async def test_step_one_lists_orders_with_their_window_in_words(
     assert "The return window closed on" in page.text
     assert f'href="/returns/new?order_no={open_no}"' in page.text
     assert f"order_no={closed_no}" not in page.text  # a closed order is not offered as a link
+
+
+async def test_a_merchant_with_many_orders_sees_the_newest_and_finds_an_older_by_number(
+    client: Client, merchant: int, now: datetime
+) -> None:
+    numbers = [(await _order(merchant, now, days_ago=1 + n % 25, serials=(f"SN-M{n}",)))[2]
+               for n in range(ORDERS_LISTED + 1)]  # fmt: skip
+    page = await client.get("/returns/new")
+    assert page.text.count('class="choice-link"') == ORDERS_LISTED
+    assert f"Your {ORDERS_LISTED} most recent orders are listed" in page.text
+    oldest = numbers[24]  # completed 25 days ago: the one left off the list
+    assert f"order_no={oldest}" not in page.text
+    found = await client.get("/returns/new", params={"order_no": oldest})
+    assert found.status_code == 200 and "SN-M24" in found.text
 
 
 async def test_chinese_is_the_default_language_of_the_form(client: Client, now: datetime) -> None:

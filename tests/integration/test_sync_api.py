@@ -225,3 +225,14 @@ async def test_a_batch_of_the_wrong_shape_or_size_changes_nothing(client: Client
                               json={"records": [{"order_no": "X", "paid_total_fen": "lots"}]})  # fmt: skip
     assert wrong.status_code == 400 and wrong.json()["errors"]
     assert await Merchant.count() == 0 and await Product.count() == 0
+
+
+async def test_a_full_batch_of_orders_is_taken(client: Client, key: str, now: datetime) -> None:
+    await sync(client, key, "merchants", merchant(60))
+    await sync(client, key, "products", *PRODUCTS)
+    batch = [order(f"DD-F-{n:04d}", "M-60", now, *({"line_no": line, "sku": "P8", "quantity": 1,
+             "unit_price_fen": 128000, "serial_numbers": [f"F{n:04d}{line}"]} for line in (1, 2)))
+             for n in range(1000)]  # fmt: skip
+    said = await sync(client, key, "orders", *batch)  # about 450 KB: past a form's limit
+    assert (said["added"], said["refused"]) == (1000, 0)
+    assert await OrderItem.count() == 2000

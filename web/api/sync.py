@@ -52,6 +52,8 @@ from web.i18n import gettext as _
 from web.i18n import render_text
 
 SYNC = {"scope": Scope.SYNC}
+# a batch of 1,000 orders with a few lines each is about 1 MB; more than 16 is not a batch
+BATCH_BYTES = 16 * 1024 * 1024
 PAGE_LIMIT = 500
 
 
@@ -105,10 +107,10 @@ async def _take(
     return _result(len(records), outcome)
 
 
-_POSTED = problem_docs(400, 422)
+_POSTED = problem_docs(400, 413, 422)
 
 
-@post("/sync/merchants", opt=SYNC, status_code=200, responses=_POSTED,
+@post("/sync/merchants", opt=SYNC, status_code=200, responses=_POSTED, request_max_body_size=BATCH_BYTES,
       summary="Add or update merchants (up to 1,000 a call)",
       description="Keyed by `external_id`. The first phone is the one the merchant signs in "
       "with; a merchant already known by that phone but without an external id is taken as "
@@ -123,7 +125,7 @@ async def sync_merchants(data: MerchantBody) -> SyncResult:
                        upsert_merchants)  # fmt: skip
 
 
-@post("/sync/products", opt=SYNC, status_code=200, responses=_POSTED,
+@post("/sync/products", opt=SYNC, status_code=200, responses=_POSTED, request_max_body_size=BATCH_BYTES,
       summary="Add or update products (up to 1,000 a call)",
       description="Keyed by `sku`. `category` is one of terminal, accessory, consumable "
       "(the policy's return windows are per category).")  # fmt: skip
@@ -136,7 +138,7 @@ async def sync_products(data: ProductBody) -> SyncResult:
     return await _take(data.records, lambda r: r.sku.strip(), "sku", check, upsert_products)
 
 
-@post("/sync/orders", opt=SYNC, status_code=200, responses=_POSTED,
+@post("/sync/orders", opt=SYNC, status_code=200, responses=_POSTED, request_max_body_size=BATCH_BYTES,
       summary="Add or update orders with their lines (up to 1,000 a call)",
       description="Keyed by `order_no`; the lines sent are the order's lines (a line not sent "
       "is removed, unless a return request uses it). A product with serial numbers lists one "
@@ -159,7 +161,7 @@ async def sync_orders(data: OrderBody) -> SyncResult:
                        upsert_orders)  # fmt: skip
 
 
-@post("/sync/terminals", opt=SYNC, status_code=200, responses=_POSTED,
+@post("/sync/terminals", opt=SYNC, status_code=200, responses=_POSTED, request_max_body_size=BATCH_BYTES,
       summary="Update terminals' binding, activation and last payment (up to 1,000 a call)",
       description="Keyed by `serial_number`, as the terminal-management system reports it.")  # fmt: skip
 async def sync_terminals(data: TerminalBody) -> SyncResult:

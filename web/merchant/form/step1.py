@@ -11,6 +11,7 @@ from db.drafts import Draft, create_draft, held_serials, save_items
 from db.errors import NotFound
 from db.orders import OrderView, merchant_order, merchant_orders
 from domain.guards import serial_held
+from domain.limits import ORDERS_LISTED
 from domain.return_form import ItemChoice, check_items
 from web.auth import current_merchant
 from web.i18n import current_locale, render_text
@@ -42,7 +43,8 @@ async def show(
     status_code: int = 200,
 ) -> Response[Any]:
     merchant = current_merchant(request)
-    orders = await merchant_orders(merchant.id, now()) if order is None or choose else []
+    listed = order is None or choose
+    orders = await merchant_orders(merchant.id, now(), limit=ORDERS_LISTED) if listed else []
     shown = None if choose else order
     delivered = [line.serial_number for line in shown.lines if line.serial_number] if shown else []
     holders = await held_serials(delivered, except_request=draft.id if draft else 0)
@@ -52,6 +54,7 @@ async def show(
         draft,
         status_code=status_code,
         orders=orders,
+        more_orders=len(orders) == ORDERS_LISTED,
         order=shown,
         holders=holders,
         held_words={sn: render_text(serial_held(sn, held).message) for sn, held in holders.items()},
