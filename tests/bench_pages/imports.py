@@ -203,7 +203,7 @@ async def imports_section() -> None:
         for name, figures in (("orders", orders), ("terminals", terminals)):
             print(
                 f"    ({name}: {figures['added']:.0f} added, {figures['updated']:.0f} updated, "
-                f"{figures['refused']:.0f} refused {figures['first']})"
+                f"{figures['refused']:.0f} not imported)"
             )
         print(f"  from XLSX (the import job's code)        {rate:8.0f} records/s   ratio "
               f"{rate / baseline:.2f}   peak RSS {rss:.0f} MB (targets >= 2,000/s, <= 300 MB)")  # fmt: skip
