@@ -232,6 +232,7 @@ async def upsert_orders(
     outcome, writes = BatchOutcome(), Writes(journal)
     async with atomic():
         known = await _stored_for(records)
+        new_orders: dict[str, tuple[dict[str, Any], dict[LineKey, _Row]]] = {}
         for index, record in records:
             merchant_id = known.merchant_ids.get(record.merchant_external_id)
             if merchant_id is None:
@@ -244,8 +245,7 @@ async def upsert_orders(
             wanted = _order_values(record, merchant_id)
             row: dict[str, Any] | None = known.orders.get(record.order_no)
             if row is None:
-                [order_id] = await writes.insert(Order, [Order(**wanted, updated_at=now)])
-                await _write_lines(writes, order_id, {}, wanted_lines)
+                new_orders[record.order_no] = (wanted, wanted_lines)
                 outcome.added += 1
                 continue
             have = known.lines.get(row["id"], {})
@@ -264,7 +264,24 @@ async def upsert_orders(
             await writes.update(Order, row, {**wanted, "updated_at": now})
             await _write_lines(writes, row["id"], have, wanted_lines)
             outcome.updated += 1
+        await _add_orders(writes, new_orders, now)
         return await writes.done(outcome)
+
+
+async def _add_orders(
+    writes: Writes, new: dict[str, tuple[dict[str, Any], dict[LineKey, _Row]]], now: datetime
+) -> None:
+    """The batch's new orders in one insert, then all their lines in another."""
+    if not new:
+        return
+    await writes.insert(Order, [Order(**wanted, updated_at=now) for wanted, _ in new.values()])
+    ids = {row["order_no"]: row["id"] for row in await Order.select(Order.id, Order.order_no)
+           .where(Order.order_no.is_in(list(new)))}  # fmt: skip
+    lines = [OrderItem(order=ids[order_no], line_no=key[0], serial_number=key[1] or None,
+                       product=rowed.product, quantity=rowed.quantity,
+                       unit_price_fen=rowed.unit_price_fen)
+             for order_no, (_, wanted_lines) in new.items() for key, rowed in wanted_lines.items()]  # fmt: skip
+    await writes.insert(OrderItem, lines)
 
 
 def _order_change_problems(

@@ -12,6 +12,8 @@ from piccolo.table import Table
 
 from domain.sync import Problem
 
+INSERT_ROWS = 1_000  # rows one INSERT carries
+
 
 @dataclass
 class BatchOutcome:
@@ -51,7 +53,11 @@ class Writes:
     async def insert(self, table: type[Table], rows: list[Any]) -> list[int]:
         if not rows:
             return []
-        ids = [row["id"] for row in await table.insert(*rows).returning(table._meta.primary_key)]
+        ids = []
+        for start in range(0, len(rows), INSERT_ROWS):  # SQLite takes 32,766 values a statement
+            chunk = rows[start : start + INSERT_ROWS]
+            ids += [row["id"] for row in await table.insert(*chunk).returning(
+                table._meta.primary_key)]  # fmt: skip
         if self.journal is not None:
             await self.journal.added(table._meta.tablename, ids)
         return ids
