@@ -12,7 +12,7 @@ from db.outbox import add_to_outbox
 from db.snapshots import RequestRows, moment
 from db.sql import TERMINAL_FACTS
 from db.tables import Merchant, Notification, ReturnItem, ReturnRequest, SerialClaim, Terminal
-from db.webhooks import record_partner_event
+from db.webhooks import record_partner_event, sync_clients
 from domain.lifecycle import Decision, Effect, EffectKind, ReturnSnapshot
 from domain.money import Money
 from domain.notices import notice_fields
@@ -111,8 +111,12 @@ async def _document(done: Decided, effect: Effect) -> None:
 
 
 async def _webhook(done: Decided, effect: Effect) -> None:
-    """Partners hear of every change to a request they filed; other requests write nothing."""
-    if done.after.partner_client is None:
+    """Partners hear of every change to a request they filed; the provider's own systems (the
+    sync clients: the terminal-management system among them) hear of every unbound terminal."""
+    listeners = [done.after.partner_client] if done.after.partner_client else []
+    if effect.name == "terminal.unbound":
+        listeners += [c for c in await sync_clients() if c not in listeners]
+    if not listeners:
         return
     event = done.decision.event
     data: dict[str, Any] = {
@@ -125,9 +129,8 @@ async def _webhook(done: Decided, effect: Effect) -> None:
         data["serial_numbers"] = sorted(
             {item.serial_number for item in done.after.items if item.serial_number}
         )
-    await record_partner_event(
-        done.request_id, done.after.partner_client, effect.name, data, done.now
-    )
+    for listener in listeners:
+        await record_partner_event(done.request_id, listener, effect.name, data, done.now)
 
 
 async def _keep_facts(done: Decided, effect: Effect) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from db.outbox import add_to_outbox
 from db.tables import PartnerClient, PartnerEvent, WebhookDelivery, WebhookSubscription
+from domain.partners import Scope
 
 PARTNER_PREFIX = "partner:"  # how a client is named as an actor (db.partners.ApiClient.actor_id)
 
@@ -24,6 +25,18 @@ def client_of(partner_client: str | None) -> int | None:
     if not partner_client or not partner_client.startswith(PARTNER_PREFIX):
         return None
     return int(partner_client.removeprefix(PARTNER_PREFIX))
+
+
+async def sync_clients() -> list[str]:
+    """The active clients that feed the provider's data in (scope `sync`), as events name them."""
+    rows = (
+        await PartnerClient.select(PartnerClient.id, PartnerClient.scopes)
+        .where(
+            PartnerClient.active == True  # noqa: E712 - a column comparison, not a truth test
+        )
+        .output(load_json=True)
+    )
+    return [f"{PARTNER_PREFIX}{row['id']}" for row in rows if Scope.SYNC.value in row["scopes"]]
 
 
 async def record_partner_event(

@@ -159,3 +159,29 @@ async def test_a_request_no_partner_filed_writes_no_event_and_no_delivery(now: d
     assert await PartnerEvent.count() == 0
     assert await WebhookDelivery.count() == 0
     assert await OutboxRow.count().where(OutboxRow.job == "deliver_webhook") == 0
+
+
+async def test_the_terminal_management_system_hears_of_every_unbound_terminal_and_no_more(
+    now: datetime,
+) -> None:
+    from datetime import UTC
+    from datetime import datetime as moment
+
+    from db.partners import create_client
+
+    sender = sender_for_tests()
+    with webhook_receiver() as receiver:
+        tms, _ = await create_client("终端管理系统", "partner", None, ["sync"], 600,
+                                     moment.now(UTC))  # fmt: skip
+        # subscribed to every type: it is still told of unbound terminals only
+        _sub, secret = await add_subscription(tms, receiver.url, [], os.environ["SECRET_KEY"],
+                                              moment.now(UTC))  # fmt: skip
+        receiver.secrets.append(secret)
+        merchant_id = await factories.merchant()
+        request_id, _ = await factories.submitted(merchant_id, now, serials=("SN-TMS01",))
+        await _a_return_from_submit_to_refund(request_id, now)  # filed on the web, not by it
+        await deliver_webhooks(sender)
+        await sender.close()
+    heard = [hit.payload for hit in receiver.delivered()]
+    assert [p["type"] for p in heard] == ["terminal.unbound"]
+    assert heard[0]["data"]["serial_numbers"] == ["SN-TMS01"]
