@@ -104,6 +104,8 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
         detail = _("Choose a date between 1 January 2000 and 31 December 2099.")
     elif status == 403 and exc.detail == ROLE_NOT_ALLOWED:
         detail = _("This page is part of another role's work. Your own work is in your queue.")
+    elif status == 413 and request.url.path.startswith("/staff/imports"):
+        detail = _("An export can be up to 20 MB. Please split it into smaller files.")
     elif status == 413:
         detail = _(
             "Files can be up to 10 MB each, at most 10 at a time. Please go back and choose fewer or smaller files."

@@ -178,3 +178,13 @@ async def test_each_kind_has_a_template_its_import_reads(client: Client, supervi
         assert answer.status_code == 200
         checked = await upload(client, supervisor, kind, answer.content)
         assert checked.status_code == 303, (kind, checked.text)
+
+
+async def test_a_file_past_the_size_limit_is_refused_in_words(
+    client: Client, supervisor: str
+) -> None:
+    big = b"\xe5\x95\x86" * (17 * 1024 * 1024)  # 51 MB of one character
+    answer = await upload(client, supervisor, "merchants", big)
+    assert answer.status_code == 413
+    assert "导出文件最大 20 MB" in answer.text
+    assert await ImportRun.count() == 0
