@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from db.engine import atomic
+from db.files import FileStore
 from db.outbox import add_to_outbox
 from db.snapshots import aware, moment
 from db.sync import upsert_merchants, upsert_orders, upsert_products, upsert_terminals
@@ -251,3 +252,22 @@ async def _put_back(change: dict[str, Any]) -> None:
     else:
         values.pop("id", None)
         await table.update(values).where(table.id == change["row_id"])
+
+
+async def purge_import_files(store: FileStore, older_than: datetime) -> int:
+    """Uploaded exports kept no longer than needed: a run taken in (or that failed, or was
+    undone) needs its file no more; one checked but never started before `older_than` is
+    closed as failed. The runs themselves, their refusals and changes stay (undo needs them)."""
+    rows = await ImportRun.select(ImportRun.id, ImportRun.stored_name, ImportRun.status).where(
+        (ImportRun.stored_name != "") & (ImportRun.created_at < older_than)
+        & ImportRun.status.is_in(["previewed", "done", "failed", "undone"]))  # fmt: skip
+    if not rows:
+        return 0
+    stale = Text(N_("The file waited a week without being started and is gone: upload it again."))
+    for row in rows:
+        if row["status"] == "previewed":
+            await finish_run(row["id"], older_than, stale)
+    await ImportRun.update({ImportRun.stored_name: ""}).where(
+        ImportRun.id.is_in([row["id"] for row in rows]))  # fmt: skip
+    await store.delete(row["stored_name"] for row in rows)
+    return len(rows)

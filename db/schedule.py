@@ -29,6 +29,7 @@ BATCH = 500  # per run: a backlog is worked off over a few runs, each of bounded
 REMIND_BEFORE = timedelta(days=3)
 DRAFTS_KEPT = timedelta(days=30)
 STAGED_KEPT = timedelta(days=1)
+EXPORTS_KEPT = timedelta(days=7)  # an uploaded export, started or not
 
 # what the clock does to a request in each state, once the deadline the queue orders it by
 # (due_at) has passed; refunded requests wait their own settling time, checked by domain/

@@ -12,7 +12,9 @@ from typing import Any
 from arq import cron
 
 from db.api_idempotency import purge_expired as purge_expired_keys
+from db.imports import purge_import_files
 from db.schedule import (
+    EXPORTS_KEPT,
     STAGED_KEPT,
     apply_due,
     mark_missed_reviews,
@@ -49,12 +51,15 @@ async def reminders(ctx: dict[str, Any]) -> str:
 
 
 async def housekeeping(ctx: dict[str, Any]) -> str:
-    """Drafts abandoned for 30 days and files staged a day ago and never attached."""
+    """Drafts abandoned for 30 days, files staged a day ago and never attached, uploaded
+    exports a week old."""
     started, now = time.monotonic(), datetime.now(UTC)
     drafts = await purge_abandoned_drafts(ctx["files"], now)
     staged = await purge_staged(ctx["files"], now - STAGED_KEPT)
     keys = await purge_expired_keys(now)  # the partner API's Idempotency-Keys past 24 hours
-    return _logged("housekeeping", started, {"drafts": drafts, "staged": staged, "keys": keys})
+    exports = await purge_import_files(ctx["files"], now - EXPORTS_KEPT)
+    return _logged("housekeeping", started, {"drafts": drafts, "staged": staged, "keys": keys,
+                                             "exports": exports})  # fmt: skip
 
 
 CRON_JOBS = [

@@ -188,3 +188,21 @@ async def test_a_file_past_the_size_limit_is_refused_in_words(
     assert answer.status_code == 413
     assert "导出文件最大 20 MB" in answer.text
     assert await ImportRun.count() == 0
+
+
+async def test_housekeeping_lets_go_of_a_weeks_old_export(client: Client, supervisor: str) -> None:
+    from db.imports import purge_import_files
+    from db.s3_files import file_store_for
+    from settings import Settings
+
+    page = await imported(client, supervisor, "merchants", MERCHANTS.encode())
+    waiting = (await upload(client, supervisor, "products", PRODUCTS.encode())).headers["location"]
+    store = file_store_for(Settings.from_env())
+    names = [r["stored_name"] for r in await ImportRun.select(ImportRun.stored_name)]
+    assert all([await store.read(name) for name in names])
+    assert await purge_import_files(store, datetime.now(UTC) - timedelta(days=1)) == 0
+    assert await purge_import_files(store, datetime.now(UTC) + timedelta(seconds=1)) == 2
+    assert [r["stored_name"] for r in await ImportRun.select(ImportRun.stored_name)] == ["", ""]
+    assert "已完成" in (await client.get(page)).text  # what it did stays, and can be undone
+    stale = await client.get(waiting)
+    assert "文件已等待一周" in stale.text and f'action="{waiting}/start"' not in stale.text
