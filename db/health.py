@@ -66,6 +66,17 @@ async def open_served_database() -> None:
         )
 
 
+async def migrations_current() -> str:
+    """ "ok" when the database has run every migration this code comes with (a process started
+    before a release's migrations ran, or one of an older release beside them, is not ready)."""
+    try:
+        ran = await engine().run_querystring(QueryString(_MIGRATIONS_RUN))
+    except Exception as error:
+        log.warning("migration check failed: %s: %s", type(error).__name__, error)
+        return "unavailable"
+    return "ok" if code_migrations() <= {row["name"] for row in ran} else "behind"
+
+
 async def database_health() -> str:
     """ "ok", or "unavailable" when the database pages are served from does not answer, is not
     there any more, or will not take a write.

@@ -88,6 +88,27 @@ async def test_health_reports_a_redis_outage(settings) -> None:  # type: ignore[
     assert response.json() == {"status": "unavailable", "database": "ok", "redis": "unavailable"}
 
 
+async def test_ready_until_a_release_s_migrations_are_missing(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+    from db.tables import PolicyVersion
+
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ok", "database": "ok", "redis": "ok", "migrations": "ok"}
+    # a process of the next release, whose migrations have not run yet, is alive but not ready
+    newest = await PolicyVersion.raw("SELECT * FROM migration ORDER BY id DESC LIMIT 1")
+    await PolicyVersion.raw("DELETE FROM migration WHERE id = {}", newest[0]["id"])
+    try:
+        behind = await client.get("/readyz")
+        alive = await client.get("/healthz")
+    finally:
+        row = newest[0]
+        await PolicyVersion.raw("INSERT INTO migration (id, app_name, name, ran_on) VALUES "
+                                "({}, {}, {}, {})", row["id"], row["app_name"], row["name"],
+                                row["ran_on"])  # fmt: skip
+    assert behind.status_code == 503 and behind.json()["migrations"] == "behind"
+    assert alive.status_code == 200
+
+
 async def test_not_found_page_in_both_languages(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
     chinese = await client.get("/no-such-page")
     assert chinese.status_code == 404
