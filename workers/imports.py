@@ -6,7 +6,7 @@ and can be undone)."""
 from __future__ import annotations
 
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +16,8 @@ from db.imports import finish_run, run_view, take_reads
 from db.spreadsheets import Unreadable, open_sheet
 from domain.imports import Layout, match_headers, read_records
 from workers.runner import run_once
+
+IMPORT_LEASE = timedelta(minutes=10)
 
 
 async def run_import(ctx: dict[str, Any], key: str) -> str:
@@ -51,7 +53,9 @@ async def run_import(ctx: dict[str, Any], key: str) -> str:
         await finish_run(run_id, _now())
         return "done"
 
-    return await run_once(ctx, key, "run_import", work)
+    # longer than arq lets any job run (300 s): no second worker takes the import over while
+    # the first still works; one stopped midway is resumed after its last committed batch
+    return await run_once({**ctx, "job_lease": IMPORT_LEASE}, key, "run_import", work)
 
 
 def _now() -> datetime:
