@@ -206,3 +206,25 @@ async def test_housekeeping_lets_go_of_a_weeks_old_export(client: Client, superv
     assert "已完成" in (await client.get(page)).text  # what it did stays, and can be undone
     stale = await client.get(waiting)
     assert "文件已等待一周" in stale.text and f'action="{waiting}/start"' not in stale.text
+
+
+async def test_an_import_stopped_midway_resumes_after_its_last_batch(now: datetime) -> None:
+    """A worker killed after a batch committed: the next attempt takes the rows after it."""
+    from zoneinfo import ZoneInfo
+
+    from db.imports import new_run, run_view, take_reads
+    from domain.imports import Layout, match_headers, read_records
+    from domain.sync import Kind
+
+    header = ["序列号", "终端号"]
+    rows = [(n, (f"SN-R{n}", f"T{n}")) for n in range(2, 12)]  # ten rows, numbered as a sheet
+    layout = match_headers(Kind.TERMINALS, header)
+    assert isinstance(layout, Layout)
+    run_id = await new_run(Kind.TERMINALS, "t.csv", "", 10, 1, "test")
+    await ImportRun.update({ImportRun.rows_done: 4}).where(ImportRun.id == run_id)  # 4 taken
+    reads = read_records(Kind.TERMINALS, layout, rows, ZoneInfo("Asia/Shanghai"), now)
+    await take_reads(run_id, Kind.TERMINALS, reads, now)
+    taken = sorted(r["serial_number"] for r in await Terminal.select(Terminal.serial_number))
+    assert taken == sorted(f"SN-R{n}" for n in range(6, 12))  # rows 6-11: after the first four
+    run = await run_view(run_id)
+    assert run is not None and (run.rows_done, run.added) == (10, 6)
