@@ -174,10 +174,12 @@ async def test_only_supervisors_import(client: Client) -> None:
 
 async def test_each_kind_has_a_template_its_import_reads(client: Client, supervisor: str) -> None:
     for kind in ("merchants", "products", "orders", "terminals"):
-        answer = await client.get(f"/staff/imports/templates/{kind}.csv")
-        assert answer.status_code == 200
-        checked = await upload(client, supervisor, kind, answer.content)
-        assert checked.status_code == 303, (kind, checked.text)
+        for extension in ("csv", "xlsx"):
+            answer = await client.get(f"/staff/imports/templates/{kind}.{extension}")
+            assert answer.status_code == 200
+            checked = await upload(client, supervisor, kind, answer.content)
+            assert checked.status_code == 303, (kind, extension, checked.text)
+    assert (await client.get("/staff/imports/templates/orders.exe")).status_code == 404
 
 
 async def test_a_file_past_the_size_limit_is_refused_in_words(

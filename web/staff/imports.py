@@ -201,11 +201,30 @@ async def refused_rows(request: Request[Any, Any, Any], run_id: FromPath[str]) -
 
 @get(f"{BASE}/templates/{{kind:str}}", name="staff_import_template", guards=GUARDS)
 async def template(request: Request[Any, Any, Any], kind: FromPath[str]) -> Response[Any]:
-    name = kind.removesuffix(".csv")
-    if name not in {k.value for k in Kind}:
+    """A kind's template, as CSV (UTF-8 with a BOM, which Excel opens as such) or XLSX."""
+    name, _dot, extension = kind.partition(".")
+    if name not in {k.value for k in Kind} or extension not in ("csv", "xlsx"):
         raise NotFound(kind)
-    headers = [column.headers[0] for column in COLUMNS[Kind(name)]]
-    return _csv_response([headers, TEMPLATE_ROWS[Kind(name)]], f"returndesk-{name}.csv")
+    rows = [[column.headers[0] for column in COLUMNS[Kind(name)]], TEMPLATE_ROWS[Kind(name)]]
+    if extension == "csv":
+        return _csv_response(rows, f"returndesk-{name}.csv")
+    return Response(content=_workbook(rows), media_type=XLSX, headers={
+        "Content-Disposition": f'attachment; filename="returndesk-{name}.xlsx"'})  # fmt: skip
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _workbook(rows: list[list[str]]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 TEMPLATE_ROWS = {
