@@ -133,6 +133,8 @@ def text_cell(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a number Excel kept as 13800138000.0
     text = str(value).strip()
+    if "\x00" in text:  # a binary file read as text, or a cell no database would keep
+        raise CellError(Text(N_("This is not a valid value here.")))
     if len(text) > MAX_CELL:
         raise CellError(Text(N_("This cell is longer than %(limit)s characters."),
                              {"limit": MAX_CELL}))  # fmt: skip

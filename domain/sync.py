@@ -156,7 +156,9 @@ class _Checks:
 
     def text(self, name: str, value: str, limit: int, *, required: bool = True) -> str:
         value = (value or "").strip()
-        if required and not value:
+        if "\x00" in value:  # no database keeps it, and no name or number holds it
+            self.found.append(problem(name, Code.INVALID))
+        elif required and not value:
             self.found.append(problem(name, Code.REQUIRED))
         elif len(value) > limit:
             self.found.append(problem(name, Code.TOO_LONG, limit=limit))

@@ -236,3 +236,9 @@ async def test_a_full_batch_of_orders_is_taken(client: Client, key: str, now: da
     said = await sync(client, key, "orders", *batch)  # about 450 KB: past a form's limit
     assert (said["added"], said["refused"]) == (1000, 0)
     assert await OrderItem.count() == 2000
+
+
+async def test_text_no_database_keeps_is_refused_record_by_record(client: Client, key: str) -> None:
+    said = await sync(client, key, "merchants", merchant(70, name="静安\x00店"), merchant(71))
+    assert (said["added"], said["refused"]) == (1, 1)
+    assert [(e["index"], e["field"], e["code"]) for e in said["errors"]] == [(0, "name", "invalid")]

@@ -79,3 +79,8 @@ def test_nothing_changed_since_submit_before_it_and_each_change_named_after() ->
     assert [text.msgid.split(" ")[:3] for text in found] == [
         ["The", "order's", "completion"], ["The", "amount", "paid"],
         ["%(item)s:", "the", "unit"], ["SN", "%(sn)s", "is"]]  # fmt: skip
+
+
+def test_a_nul_character_is_refused_where_it_was_sent() -> None:
+    assert codes(check_merchant(external_id="M\x001", name="店", phones=["13912345678"])) == [
+        ("external_id", "invalid")]  # fmt: skip
