@@ -54,6 +54,16 @@ API_CLIENTS = [
     ("POST", SUBSCRIPTION + "/redeliver"),
     ("POST", SUBSCRIPTION + "/deliveries/{delivery_id:str}/redeliver"),
 ]
+RUN = "/staff/imports/{run_id:str}"
+IMPORTS = [
+    ("GET", "/staff/imports"),
+    ("POST", "/staff/imports"),
+    ("GET", "/staff/imports/templates/{kind:str}"),
+    ("GET", RUN),
+    ("POST", RUN + "/start"),
+    ("POST", RUN + "/undo"),
+    ("GET", RUN + "/refused.csv"),
+]
 TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/staff/queue"): ALL,
     ("GET", "/staff/notifications"): ALL,
@@ -89,6 +99,7 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/staff/people/{staff_id:str}"): SUPERVISOR,
     ("POST", "/staff/people/{staff_id:str}/active"): SUPERVISOR,
     **{route: SUPERVISOR for route in API_CLIENTS},
+    **{route: SUPERVISOR for route in IMPORTS},
     **{route: frozenset({"counter", "supervisor"}) for route in REGISTER},
 }
 
@@ -111,7 +122,7 @@ def test_every_staff_route_is_in_the_table(client: Client) -> None:
 def _filled(path: str, rma: str) -> str:
     values = {"rma": rma, "case_id": "1", "evidence_id": "1", "kind": "thumb",
               "key": "notify:1:sms", "staff_id": "999999", "order_id": "1", "file_id": "1",
-              "client_id": "999999", "subscription_id": "1", "delivery_id": "1"}  # fmt: skip
+              "client_id": "999999", "subscription_id": "1", "delivery_id": "1", "run_id": "1"}  # fmt: skip
     return re.sub(r"\{(\w+):str\}", lambda m: values[m.group(1)], path)
 
 
