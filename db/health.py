@@ -49,7 +49,7 @@ async def open_served_database() -> None:
         )
     try:
         await open_database()
-        ran = await engine().run_querystring(QueryString(_MIGRATIONS_RUN))
+        missing = sorted(await _migrations_not_run())
     except Exception as error:
         await close_database()
         raise DatabaseNotReady(
@@ -57,7 +57,6 @@ async def open_served_database() -> None:
             f"({type(error).__name__}: {error}). Is it ReturnDesk's? "
             f"Create or migrate it with `{MIGRATE}`."
         ) from error
-    missing = sorted(code_migrations() - {row["name"] for row in ran})
     if missing:
         await close_database()
         raise DatabaseNotReady(
@@ -66,15 +65,21 @@ async def open_served_database() -> None:
         )
 
 
+async def _migrations_not_run() -> set[str]:
+    """This code's migrations the bound database has not run."""
+    ran = await engine().run_querystring(QueryString(_MIGRATIONS_RUN))
+    return set(code_migrations() - {row["name"] for row in ran})
+
+
 async def migrations_current() -> str:
     """ "ok" when the database has run every migration this code comes with (a process started
-    before a release's migrations ran, or one of an older release beside them, is not ready)."""
+    before a release's migrations ran is alive, but not ready)."""
     try:
-        ran = await engine().run_querystring(QueryString(_MIGRATIONS_RUN))
+        missing = await _migrations_not_run()
     except Exception as error:
         log.warning("migration check failed: %s: %s", type(error).__name__, error)
         return "unavailable"
-    return "ok" if code_migrations() <= {row["name"] for row in ran} else "behind"
+    return "behind" if missing else "ok"
 
 
 async def database_health() -> str:

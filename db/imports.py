@@ -5,6 +5,7 @@ and undone while no return request uses what it added or changed."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from typing import Any
 from db.engine import atomic
 from db.files import FileStore
 from db.outbox import add_to_outbox
-from db.snapshots import aware, moment
+from db.snapshots import aware, aware_at, moment
 from db.sync import upsert_merchants, upsert_orders, upsert_products, upsert_terminals
 from db.sync_writes import BatchOutcome, Indexed
 from db.tables import (
@@ -30,7 +31,7 @@ from db.tables import (
     Terminal,
 )
 from domain.imports import Read, RowProblem, header_of
-from domain.sync import Code, Kind, problem
+from domain.sync import Code, Kind, Repeats, problem
 from domain.text import N_, Text
 
 BATCH = 1_000  # records a transaction takes
@@ -73,7 +74,7 @@ def _view(row: dict[str, Any]) -> RunView:
     return RunView(row["id"], Kind(row["kind"]), row["file_name"], row["stored_name"],
                    row["status"], row["rows_total"], row["rows_done"], row["added"],
                    row["updated"], row["unchanged"], row["refused"], row["problem"],
-                   row["staff_name"], aware(row["created_at"]) or row["created_at"],
+                   row["staff_name"], aware_at(row["created_at"]),
                    aware(row["finished_at"]))  # fmt: skip
 
 
@@ -171,8 +172,9 @@ async def take_reads(run_id: int, kind: Kind, reads: Iterable[Read], now: dateti
     """The run's records in batches, after the rows an earlier attempt already took."""
     view = await run_view(run_id)
     done_rows = view.rows_done if view else 0
-    seen: set[str] = set()
-    for batch in _batches(reads, seen, done_rows):
+    batches = _batches(reads, done_rows)
+    # reading a sheet's rows is parsing (blocking): each batch is read off the event loop
+    while (batch := await asyncio.to_thread(next, batches, None)) is not None:
         good: Indexed = [(n, read.record) for n, read in enumerate(batch) if read.record]
         refused = [p for read in batch for p in read.problems]
         journal = _RunJournal(run_id, kind, batch, refused)
@@ -183,15 +185,17 @@ async def take_reads(run_id: int, kind: Kind, reads: Iterable[Read], now: dateti
                 await journal.batch_done(BatchOutcome())
 
 
-def _batches(reads: Iterable[Read], seen: set[str], done_rows: int) -> Iterator[list[Read]]:
+def _batches(reads: Iterable[Read], done_rows: int) -> Iterator[list[Read]]:
+    """The reads in batches, past the rows already taken; a key repeated in the file refused
+    after its first (two versions of one record cannot both be right)."""
+    repeats = Repeats()
     batch: list[Read] = []
     repeat = problem("", Code.DUPLICATE_IN_BATCH).words
     for read in reads:
-        first_key = read.key and read.key not in seen
-        seen.add(read.key)
+        again = bool(read.key) and repeats.again(read.key)
         if max(read.rows) - 1 <= done_rows:
             continue  # taken by an earlier attempt (its batch committed)
-        if read.record is not None and read.key and not first_key:
+        if read.record is not None and again:
             read = Read(read.rows, read.key, None, (RowProblem(read.rows[0], "", repeat),))
         batch.append(read)
         if len(batch) >= BATCH:

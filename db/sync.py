@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from piccolo.table import Table
+
 from db.engine import atomic
 from db.risk_facts import stored_finding
 from db.snapshots import aware, aware_at
@@ -51,6 +53,21 @@ def _same(stored: dict[str, Any], wanted: dict[Any, Any]) -> bool:
 
 def _comparable(value: Any) -> Any:
     return aware(value) if isinstance(value, datetime) else value
+
+
+async def _put(writes: Writes, outcome: BatchOutcome, table: type[Table],
+               stored: dict[str, Any] | None, wanted: dict[Any, Any], now: datetime,
+               new_rows: list[Any]) -> None:  # fmt: skip
+    """One record against the row it names: new (inserted with the batch's others), the same
+    (nothing written), or changed (updated, with its update time)."""
+    if stored is None:
+        new_rows.append(table(**wanted, updated_at=now))
+        outcome.added += 1
+    elif _same(stored, wanted):
+        outcome.unchanged += 1
+    else:
+        await writes.update(table, stored, {**wanted, "updated_at": now})
+        outcome.updated += 1
 
 
 # --- merchants -----------------------------------------------------------------------------
@@ -91,15 +108,7 @@ async def upsert_merchants(
             if row is not None and row["phone"] != record.phone:
                 taken.pop(row["phone"], None)
             taken[record.phone] = record.external_id
-            wanted = _merchant_values(record)
-            if row is None:
-                new_rows.append(Merchant(**wanted, updated_at=now))
-                outcome.added += 1
-            elif _same(row, wanted):
-                outcome.unchanged += 1
-            else:
-                await writes.update(Merchant, row, {**wanted, "updated_at": now})
-                outcome.updated += 1
+            await _put(writes, outcome, Merchant, row, _merchant_values(record), now, new_rows)
         await writes.insert(Merchant, new_rows)
         return await writes.done(outcome)
 
@@ -128,18 +137,10 @@ async def upsert_products(
         skus = [record.sku for _, record in records]
         stored = {row["sku"]: row for row in await Product.select().where(
             Product.sku.is_in(skus or [""]))}  # fmt: skip
-        new_rows = []
+        new_rows: list[Product] = []
         for _index, record in records:
-            wanted = _product_values(record, categories)
-            row = stored.get(record.sku)
-            if row is None:
-                new_rows.append(Product(**wanted, updated_at=now))
-                outcome.added += 1
-            elif _same(row, wanted):
-                outcome.unchanged += 1
-            else:
-                await writes.update(Product, row, {**wanted, "updated_at": now})
-                outcome.updated += 1
+            await _put(writes, outcome, Product, stored.get(record.sku),
+                       _product_values(record, categories), now, new_rows)  # fmt: skip
         await writes.insert(Product, new_rows)
         return await writes.done(outcome)
 
@@ -338,18 +339,10 @@ async def upsert_terminals(
         serials = [record.serial_number for _, record in records]
         stored = {row["serial_number"]: row for row in await Terminal.select().where(
             Terminal.serial_number.is_in(serials or [""]))}  # fmt: skip
-        new_rows = []
+        new_rows: list[Terminal] = []
         for _index, record in records:
-            wanted = _terminal_values(record)
-            row = stored.get(record.serial_number)
-            if row is None:
-                new_rows.append(Terminal(**wanted, updated_at=now))
-                outcome.added += 1
-            elif _same(row, wanted):
-                outcome.unchanged += 1
-            else:
-                await writes.update(Terminal, row, {**wanted, "updated_at": now})
-                outcome.updated += 1
+            await _put(writes, outcome, Terminal, stored.get(record.serial_number),
+                       _terminal_values(record), now, new_rows)  # fmt: skip
         await writes.insert(Terminal, new_rows)
         paid = {r.serial_number: r.last_transaction_at for _, r in records if r.last_transaction_at}
         if paid:

@@ -24,15 +24,14 @@ async def changed_since(
     if after is not None:
         when, last = after
         where &= (table.updated_at > when) | ((table.updated_at == when) & (table.id > last))
-    query = table.select().where(where).order_by(table.updated_at).order_by(table.id).limit(limit)
-    if kind == "products":
-        query = table.select(*table.all_columns(), table.category.key.as_alias("category_key"))
-        query = query.where(where).order_by(table.updated_at).order_by(table.id).limit(limit)
-    if kind == "orders":
-        query = table.select(
-            *table.all_columns(), table.merchant.external_id.as_alias("merchant_external_id")
-        )
-        query = query.where(where).order_by(table.updated_at).order_by(table.id).limit(limit)
+    # each kind's rows with what names its relations as the provider does
+    named: list[Any] = []
+    if table is Product:
+        named.append(Product.category.key.as_alias("category_key"))
+    if table is Order:
+        named.append(Order.merchant.external_id.as_alias("merchant_external_id"))
+    query = table.select(*table.all_columns(), *named).where(where)
+    query = query.order_by(table.updated_at).order_by(table.id).limit(limit)
     rows: list[dict[str, Any]] = await query
     if kind == "orders" and rows:
         lines = await OrderItem.select(

@@ -338,13 +338,21 @@ def check_terminal(
     return TerminalRecord(serial_number, mid, tid, bound, activated, last_transaction_at)
 
 
+class Repeats:
+    """The keys met so far in one call or one file: the first record of each is kept and the
+    later ones refused (two versions of one record in one go cannot both be right)."""
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+
+    def again(self, key: str) -> bool:
+        """Whether `key` was met before (it is met from now on either way)."""
+        met = key in self._seen
+        self._seen.add(key)
+        return met
+
+
 def repeated_keys(keys: list[str]) -> set[int]:
-    """The positions of keys that repeat an earlier one in the same batch: the first is kept,
-    the later ones refused (two versions of one record in one call cannot both be right)."""
-    seen: set[str] = set()
-    repeated = set()
-    for n, key in enumerate(keys):
-        if key in seen:
-            repeated.add(n)
-        seen.add(key)
-    return repeated
+    """The positions of keys that repeat an earlier one in the same batch."""
+    repeats = Repeats()
+    return {n for n, key in enumerate(keys) if repeats.again(key)}

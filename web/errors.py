@@ -88,6 +88,12 @@ def _respond(
 ROLE_NOT_ALLOWED = "not part of this role"  # the detail web.auth's staff guard raises with
 
 
+def _route_opt(request: Request[Any, Any, Any], name: str) -> str:
+    """What the route that refused the request says of `name` in its `opt` ("" if nothing)."""
+    handler = request.scope.get("route_handler")
+    return str(getattr(handler, "opt", {}).get(name, "")) if handler is not None else ""
+
+
 def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code if exc.status_code in _TITLES else 500
     if status == 500:
@@ -104,8 +110,8 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
         detail = _("Choose a date between 1 January 2000 and 31 December 2099.")
     elif status == 403 and exc.detail == ROLE_NOT_ALLOWED:
         detail = _("This page is part of another role's work. Your own work is in your queue.")
-    elif status == 413 and request.url.path.startswith("/staff/imports"):
-        detail = _("An export can be up to 20 MB. Please split it into smaller files.")
+    elif status == 413 and _route_opt(request, "too_large"):
+        detail = _(_route_opt(request, "too_large"))  # the route says what it takes
     elif status == 413:
         detail = _(
             "Files can be up to 10 MB each, at most 10 at a time. Please go back and choose fewer or smaller files."

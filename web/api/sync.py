@@ -36,7 +36,7 @@ from domain.sync import (
     problem,
     repeated_keys,
 )
-from web.api.problems import field_errors, problem_docs
+from web.api.problems import ProblemField, field_errors, problem_docs
 from web.api.sync_schemas import (
     MerchantBody,
     MerchantIn,
@@ -57,11 +57,10 @@ BATCH_BYTES = 16 * 1024 * 1024
 PAGE_LIMIT = 500
 
 
-class RecordError(msgspec.Struct, kw_only=True):
+class RecordError(ProblemField, kw_only=True):
+    """A problem's field entry, naming the record too ("" field: the record as a whole)."""
+
     index: int  # the record's position in the batch, from 0
-    field: str  # as sent: "phones[1]", "items[0].sku"; "" for the record as a whole
-    code: str
-    message: str  # for a person, in the language asked for
 
 
 class SyncResult(msgspec.Struct, kw_only=True):

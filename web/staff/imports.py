@@ -92,7 +92,8 @@ def _check(path: Path, kind: Kind, zone: ZoneInfo) -> _Checked:
 
 
 @post(BASE, name="staff_import_upload", guards=GUARDS,
-      request_max_body_size=MAX_FILE_BYTES + 64 * 1024)  # fmt: skip
+      request_max_body_size=MAX_FILE_BYTES + 64 * 1024,
+      opt={"too_large": N_("An export can be up to 20 MB. Please split it into smaller files.")})  # fmt: skip
 async def upload(request: Request[Any, Any, Any]) -> Response[Any]:
     form = await request.form()
     kind_text = str(form.get("kind") or "")
