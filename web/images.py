@@ -21,6 +21,7 @@ import asyncio
 import ctypes
 import itertools
 import multiprocessing
+import os
 import resource
 import sys
 import threading
@@ -40,6 +41,7 @@ from domain.evidence import (
     too_many_pixels,
 )
 from domain.text import Text
+from lifetime import end_with
 
 FILES_PER_PROCESS = 50
 # What the image process may write beyond what it holds once started: one file's decoding
@@ -50,8 +52,10 @@ MEMORY_HEADROOM = MAX_DECODED_BYTES + 96 * 1024 * 1024
 _M_MMAP_THRESHOLD = -3  # mallopt(3)
 
 
-def _start_image_process() -> None:
-    """The image process's first step: the decoders loaded, then its memory capped."""
+def _start_image_process(parent_pid: int) -> None:
+    """The image process's first step: it ends with its web process, the decoders are loaded,
+    then its memory capped."""
+    end_with(parent_pid)
     mallopt = getattr(ctypes.CDLL(None), "mallopt", None)  # glibc's; others go without
     if mallopt is not None:
         # a buffer of more than 256 KB is mapped on its own and given back the moment it is
@@ -144,7 +148,9 @@ class ImageProcess:
     def _start(self) -> ProcessPoolExecutor:
         # spawn: a fresh interpreter that imports only what decoding needs, not a copy of us
         context = multiprocessing.get_context("spawn")
-        self._pool = ProcessPoolExecutor(1, context, initializer=_start_image_process)
+        self._pool = ProcessPoolExecutor(
+            1, context, initializer=_start_image_process, initargs=(os.getpid(),)
+        )
         self._pool.submit(int)  # starts the process now
         self._files = 0
         return self._pool

@@ -12,6 +12,7 @@ import base64
 import functools
 import io
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ import jinja2
 import segno
 from PIL import Image
 
+from lifetime import end_with
 from settings import PROJECT_ROOT
 
 DOCUMENTS_DIR = (PROJECT_ROOT / "templates" / "documents").resolve()
@@ -131,7 +133,10 @@ class PdfPool:
             # forkserver: the renderer starts clean, not as a copy of a process holding an
             # event loop, database connections and threads
             self._pool = ProcessPoolExecutor(
-                max_workers=self.processes, mp_context=multiprocessing.get_context("forkserver")
+                max_workers=self.processes,
+                mp_context=multiprocessing.get_context("forkserver"),
+                initializer=end_with,
+                initargs=(os.getpid(),),
             )
         return await asyncio.get_running_loop().run_in_executor(self._pool, render_pdf, html)
 
