@@ -54,7 +54,7 @@ def _secret_key(data_dir: Path, debug: bool) -> str:
 _DEMO_RETURN_ADDRESS = "上海市闵行区申富路 88 号 ReturnDesk 退货仓（收），电话 021-6000 0000"
 
 
-def _whole_number(name: str, default: int) -> int:
+def whole_number_from_env(name: str, default: int) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
@@ -113,7 +113,7 @@ class Settings:
     def from_env(cls) -> Settings:
         data_dir = data_dir_from_env()
         debug = _flag("DEBUG", default=False)
-        port = _whole_number("PORT", 8000)
+        port = whole_number_from_env("PORT", 8000)
         proxies = os.environ.get("TRUSTED_PROXIES", "")
         return cls(
             database_url=database_url_from_env(),
@@ -126,10 +126,10 @@ class Settings:
             timezone=os.environ.get("TIMEZONE", "Asia/Shanghai"),
             return_address=os.environ.get("RETURN_ADDRESS", "")
             or (_DEMO_RETURN_ADDRESS if debug else ""),
-            database_pool_size=_whole_number("DATABASE_POOL_SIZE", 10),
+            database_pool_size=whole_number_from_env("DATABASE_POOL_SIZE", 10),
             trusted_proxies=tuple(p.strip() for p in proxies.split(",") if p.strip()),
-            job_lease_seconds=_whole_number("JOB_LEASE_SECONDS", 120),
-            handover_lease_seconds=_whole_number("HANDOVER_LEASE_SECONDS", 300),
+            job_lease_seconds=whole_number_from_env("JOB_LEASE_SECONDS", 120),
+            handover_lease_seconds=whole_number_from_env("HANDOVER_LEASE_SECONDS", 300),
             site_url=(os.environ.get("SITE_URL", "") or f"http://127.0.0.1:{port}").rstrip("/"),
             smtp_url=os.environ.get("SMTP_URL", ""),
             mail_from=os.environ.get("MAIL_FROM", "") or cls.mail_from,

@@ -133,7 +133,7 @@ def _server_pid() -> int:
 
     for pid in process_tree(os.getpid())[1:]:
         with contextlib.suppress(OSError):
-            if b"uvicorn" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            if b"web.serve" in Path(f"/proc/{pid}/cmdline").read_bytes():
                 return pid
     raise RuntimeError("no uvicorn process found")
 

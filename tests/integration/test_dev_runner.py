@@ -71,7 +71,7 @@ def test_make_dev_restarts_what_crashed_and_keeps_the_web_server(tmp_path: Path)
     started: list[int] = []
     try:
         assert _healthy(url, within=60), (tmp_path / "dev.log").read_text()
-        web = _one(dev.pid, "uvicorn")
+        web = _one(dev.pid, "web.serve")
         redis = _one(dev.pid, "redis-server")
         worker = _one(dev.pid, "arq")
 
@@ -81,7 +81,7 @@ def test_make_dev_restarts_what_crashed_and_keeps_the_web_server(tmp_path: Path)
         assert _healthy(url), (tmp_path / "dev.log").read_text()
         assert _one(dev.pid, "redis-server") != redis  # a new one
         assert _one(dev.pid, "arq") != worker
-        assert _one(dev.pid, "uvicorn") == web  # the web server never stopped
+        assert _one(dev.pid, "web.serve") == web  # the web server never stopped
         started = list(_children(dev.pid))
     finally:
         dev.send_signal(signal.SIGTERM)

@@ -1,0 +1,117 @@
+"""`python -m web.serve`: ReturnDesk's web server, the one command `make dev`, `make stack`, the
+tests, the benchmarks and production start — uvicorn with every limit bounded.
+
+uvicorn alone lets a client that dribbles its request head (a byte a second) hold a connection
+for as long as it likes: its keep-alive timer restarts on every byte. `HeadDeadline` gives the
+head of each request a deadline from the moment the connection is idle, and a size, and closes
+connections that miss either. Production still puts a reverse proxy with header and body
+timeouts in front (deploy/nginx.conf); this is the bound when nothing is in front.
+
+Options, each defaulting to its environment variable: --host HOST (127.0.0.1), --port PORT
+(8000), --processes WEB_PROCESSES (1), --trusted-proxies TRUSTED_PROXIES (whose X-Forwarded-For
+is believed; nobody's by default); HEADER_TIMEOUT_SECONDS (10) from the environment alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from settings import whole_number_from_env
+
+APP = "web.app:app_from_env"
+# a request head (request line + headers) larger than this is refused: ours are a few hundred
+# bytes, a browser's with every cookie a few KB
+HEAD_BYTES = 32 * 1024
+KEEP_ALIVE_SECONDS = 5
+# past this many connections and tasks at once a process answers 503 at once rather than queue
+# without bound (each is memory; a proxy in front holds the rest)
+CONCURRENCY = 1024
+
+
+class HeadDeadline(HttpToolsProtocol):
+    """uvicorn's HTTP/1.1 protocol, with each request head due within the header timeout and
+    no larger than HEAD_BYTES."""
+
+    head_seconds = float(whole_number_from_env("HEADER_TIMEOUT_SECONDS", 10))
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._head_bytes = 0
+        self._head_due: asyncio.TimerHandle | None = None
+        self._await_head()
+
+    def _await_head(self) -> None:
+        self._drop_deadline()
+        self._head_bytes = 0
+        self._head_due = self.loop.call_later(self.head_seconds, self._head_overdue)
+
+    def _drop_deadline(self) -> None:
+        if self._head_due is not None:
+            self._head_due.cancel()
+            self._head_due = None
+
+    def _head_overdue(self) -> None:
+        self._head_due = None
+        if not self.transport.is_closing():
+            self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        if self._head_due is not None:
+            self._head_bytes += len(data)
+            if self._head_bytes > HEAD_BYTES:
+                self._drop_deadline()
+                self.send_400_response("Request head too large")
+                return
+        super().data_received(data)
+
+    def on_headers_complete(self) -> None:
+        self._drop_deadline()
+        super().on_headers_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._await_head()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._drop_deadline()
+        super().connection_lost(exc)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="ReturnDesk's web server")
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=whole_number_from_env("PORT", 8000))
+    parser.add_argument("--processes", type=int, default=whole_number_from_env("WEB_PROCESSES", 1))
+    parser.add_argument("--trusted-proxies", default=os.environ.get("TRUSTED_PROXIES", ""))
+    parser.add_argument("--app", default=APP, help="module:factory (or an app object, below)")
+    parser.add_argument("--not-factory", action="store_true", help="--app names an app object")
+    args = parser.parse_args(argv)
+    proxies = args.trusted_proxies.strip()
+    uvicorn.run(
+        args.app,
+        factory=not args.not_factory,
+        host=args.host,
+        port=args.port,
+        workers=max(1, args.processes),
+        http=HeadDeadline,
+        loop="uvloop",
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        limit_concurrency=CONCURRENCY,
+        # X-Forwarded-For believed from the proxies named, else from nobody
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
+        # one JSON line per request comes from the app itself (web.observe), not uvicorn
+        access_log=False,
+        log_level="warning",
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
