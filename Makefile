@@ -35,7 +35,7 @@ test: install browser-deps
 check: install
 	$(UV) run ruff format --check .
 	$(UV) run ruff check .
-	$(UV) run mypy domain db web workers settings.py lifetime.py dev.py texts.py piccolo_conf.py
+	$(UV) run mypy domain db web workers settings.py lifetime.py logs.py dev.py texts.py piccolo_conf.py
 	$(UV) run python -m tests.shape
 
 bench: install

@@ -72,6 +72,17 @@ def _development_only(name: str, debug: bool, default: bool | None = None) -> bo
     return value
 
 
+def _listed(name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in os.environ.get(name, "").split(",") if part.strip())
+
+
+def _log_format(debug: bool) -> str:
+    chosen = os.environ.get("LOG_FORMAT", "").strip().lower() or ("text" if debug else "json")
+    if chosen not in {"json", "text"}:
+        raise RuntimeError(f"LOG_FORMAT must be json or text, got {chosen!r}")
+    return chosen
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -108,13 +119,18 @@ class Settings:
     # receiver on this machine's loopback — never private networks or cloud metadata
     webhook_allow_http: bool = False
     webhook_allow_loopback: bool = False
+    # one JSON object per log line (LOG_FORMAT=json, the default where DEBUG is off) or text
+    log_json: bool = True
+    # who may read /metrics: a caller sending `Authorization: Bearer <METRICS_TOKEN>`, or one
+    # of METRICS_ADDRESSES (the Prometheus host); nobody where both are empty
+    metrics_token: str = ""
+    metrics_addresses: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> Settings:
         data_dir = data_dir_from_env()
         debug = _flag("DEBUG", default=False)
         port = whole_number_from_env("PORT", 8000)
-        proxies = os.environ.get("TRUSTED_PROXIES", "")
         return cls(
             database_url=database_url_from_env(),
             redis_url=os.environ.get("REDIS_URL", ""),
@@ -127,7 +143,7 @@ class Settings:
             return_address=os.environ.get("RETURN_ADDRESS", "")
             or (_DEMO_RETURN_ADDRESS if debug else ""),
             database_pool_size=whole_number_from_env("DATABASE_POOL_SIZE", 10),
-            trusted_proxies=tuple(p.strip() for p in proxies.split(",") if p.strip()),
+            trusted_proxies=_listed("TRUSTED_PROXIES"),
             job_lease_seconds=whole_number_from_env("JOB_LEASE_SECONDS", 120),
             handover_lease_seconds=whole_number_from_env("HANDOVER_LEASE_SECONDS", 300),
             site_url=(os.environ.get("SITE_URL", "") or f"http://127.0.0.1:{port}").rstrip("/"),
@@ -140,6 +156,9 @@ class Settings:
             s3_region=os.environ.get("S3_REGION", "") or "us-east-1",
             webhook_allow_http=_development_only("WEBHOOK_ALLOW_HTTP", debug),
             webhook_allow_loopback=_development_only("WEBHOOK_ALLOW_LOOPBACK", debug, False),
+            log_json=_log_format(debug) == "json",
+            metrics_token=os.environ.get("METRICS_TOKEN", "").strip(),
+            metrics_addresses=_listed("METRICS_ADDRESSES"),
         )
 
     def effective_redis_url(self) -> str:

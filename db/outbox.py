@@ -17,6 +17,7 @@ from db.sql import execute, fetch
 from db.staff_notifications import alert_dead_work
 from db.tables import GatewayMessage, OutboxRow
 from domain.webhooks import RETRY_JITTER, RETRY_WAITS
+from logs import REQUEST_ID
 
 MAX_ATTEMPTS = 8
 # wait before attempt n + 1 after attempt n failed: minutes first, then hours
@@ -67,6 +68,7 @@ class Handover:
     key: str
     job: str
     attempt: int  # 1 for the first hand-over
+    request_id: str = ""  # the web request that added the row
 
     @property
     def job_id(self) -> str:
@@ -75,10 +77,10 @@ class Handover:
 
 
 async def add_to_outbox(*, key: str, job: str, payload: dict[str, Any], due_at: datetime) -> None:
-    """Queue work by its business key; the same key twice is the same work, kept once."""
-    await OutboxRow.insert(OutboxRow(key=key, job=job, payload=payload, due_at=due_at)).on_conflict(
-        target=OutboxRow.key, action="DO NOTHING"
-    )
+    """Queue work by its business key; the same key twice is the same work, kept once. The row
+    keeps the id of the web request that added it, for its job's log lines."""
+    row = OutboxRow(key=key, job=job, payload=payload, due_at=due_at, request_id=REQUEST_ID.get())
+    await OutboxRow.insert(row).on_conflict(target=OutboxRow.key, action="DO NOTHING")
 
 
 def _waiting() -> Any:
@@ -129,11 +131,13 @@ async def begin_handovers(
             {OutboxRow.handed_over_at: now, OutboxRow.attempts: OutboxRow.attempts + 1}
         )
         .where(OutboxRow.id.is_in(fresh) & _due(now, lost_after))
-        .returning(OutboxRow.id, OutboxRow.key, OutboxRow.job, OutboxRow.attempts)
+        .returning(
+            OutboxRow.id, OutboxRow.key, OutboxRow.job, OutboxRow.attempts, OutboxRow.request_id
+        )
     )
     order = {row_id: n for n, row_id in enumerate(fresh)}  # RETURNING keeps no order
     return [
-        Handover(int(row["id"]), row["key"], row["job"], int(row["attempts"]))
+        Handover(int(row["id"]), row["key"], row["job"], int(row["attempts"]), row["request_id"])
         for row in sorted(taken, key=lambda row: order[int(row["id"])])
     ]
 

@@ -23,6 +23,8 @@ class OutboxRow(Table, tablename="outbox"):
     done_at = Timestamptz(null=True, default=None)
     dead_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    # the web request whose change added the row (logs.REQUEST_ID): its job logs under it
+    request_id = Varchar(length=64, default="")
 
 
 class JobClaim(Table):

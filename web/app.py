@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 from db.engine import bind_database, close_database
 from db.health import DatabaseNotReady, open_served_database
 from db.s3_files import file_store_for
+from logs import configure_logging
 from settings import PROJECT_ROOT, Settings
 from web import api, i18n, merchant, public, staff, verify
 from web.auth import SignInRequired, sign_in_required_handler
@@ -28,6 +29,7 @@ from web.csrf import csrf_middleware_factory
 from web.dev_outbox import dev_outbox
 from web.errors import EXCEPTION_HANDLERS
 from web.images import shutdown_image_process
+from web.observe import Observed, metrics
 from web.page_cache import PageCache
 from web.rendering import build_environment
 from web.security import head_as_get, locale_middleware, with_security_headers
@@ -37,16 +39,23 @@ log = logging.getLogger("returndesk.web")
 
 
 class ReturnDeskApp(Litestar):
-    """Litestar with two promises kept outside its router, so they hold for every response —
-    the router's own 404 and 405, a CSRF 403, a 413, a 500 and static files alike: the security
-    headers, and HEAD answered wherever GET is."""
+    """Litestar with promises kept outside its router, so they hold for every response — the
+    router's own 404 and 405, a CSRF 403, a 413, a 500 and static files alike: the request id,
+    count and log line (web.observe), the security headers, and HEAD answered wherever GET is."""
+
+    observed: Observed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
         if scope["type"] == ScopeType.HTTP:
-            send = with_security_headers(send)
-            if scope["method"] == "HEAD":
-                scope = {**scope, "method": "GET"}
-                send = head_as_get(send)
+            await self.observed(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+    async def _answer(self, scope: Any, receive: Receive, send: Send) -> None:
+        send = with_security_headers(send)
+        if scope["method"] == "HEAD":
+            scope = {**scope, "method": "GET"}
+            send = head_as_get(send)
         await super().__call__(scope, receive, send)
 
 
@@ -75,7 +84,7 @@ def _lifespan(settings: Settings) -> Any:
 
 
 def _routes(settings: Settings) -> list[Any]:
-    pages: list[Any] = [*public.ROUTES, *verify.ROUTES, *merchant.ROUTES, *staff.ROUTES]
+    pages: list[Any] = [*public.ROUTES, *verify.ROUTES, *merchant.ROUTES, *staff.ROUTES, metrics]
     if settings.debug:
         pages.append(dev_outbox)  # never routed in production
     return [
@@ -115,14 +124,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=api.openapi_config(),
         plugins=[ProblemDetailsPlugin()],
     )
+    app.observed = Observed(app._answer, settings.trusted_proxies)
     app.state.settings = settings
     app.state.files = file_store_for(settings)
     app.state.jinja = build_environment(reload=settings.debug)
     app.state.page_cache = PageCache()
     i18n.set_display_timezone(settings.timezone)
-    if settings.debug:
-        logging.basicConfig(level=logging.WARNING)
-        logging.getLogger("returndesk").setLevel(logging.INFO)
+    configure_logging(json_lines=settings.log_json)
     return app
 
 

@@ -16,8 +16,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
 
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -93,24 +97,59 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--app", default=APP, help="module:factory (or an app object, below)")
     parser.add_argument("--not-factory", action="store_true", help="--app names an app object")
     args = parser.parse_args(argv)
-    proxies = args.trusted_proxies.strip()
-    uvicorn.run(
-        args.app,
-        factory=not args.not_factory,
-        host=args.host,
-        port=args.port,
-        workers=max(1, args.processes),
-        http=HeadDeadline,
-        loop="uvloop",
-        timeout_keep_alive=KEEP_ALIVE_SECONDS,
-        limit_concurrency=CONCURRENCY,
-        # X-Forwarded-For believed from the proxies named, else from nobody
-        proxy_headers=bool(proxies),
-        forwarded_allow_ips=proxies or None,
-        # one JSON line per request comes from the app itself (web.observe), not uvicorn
-        access_log=False,
-        log_level="warning",
-    )
+    # the app reads who its proxies are (web.observe believes their headers, uvicorn does not)
+    os.environ["TRUSTED_PROXIES"] = args.trusted_proxies.strip()
+    if args.app == APP and args.processes > 1:
+        # several processes: uvicorn would start each again and again if the database refused
+        # it; said once, here, and the server does not start (one process says it on start-up)
+        refusal = asyncio.run(_database_refusal())
+        if refusal:
+            print(f"ReturnDesk will not start: {refusal}", file=sys.stderr)
+            raise SystemExit(3)
+    with _metrics_folder():
+        uvicorn.run(
+            args.app,
+            factory=not args.not_factory,
+            host=args.host,
+            port=args.port,
+            workers=max(1, args.processes),
+            http=HeadDeadline,
+            loop="uvloop",
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            limit_concurrency=CONCURRENCY,
+            proxy_headers=False,
+            # one line per request comes from the app itself (web.observe), not uvicorn
+            access_log=False,
+            log_level="warning",
+        )
+
+
+async def _database_refusal() -> str:
+    from db.engine import bind_database, close_database
+    from db.health import DatabaseNotReady, open_served_database
+    from settings import database_url_from_env
+
+    bind_database(database_url_from_env(), 0)
+    try:
+        await open_served_database()
+    except DatabaseNotReady as refusal:
+        return str(refusal)
+    finally:
+        await close_database()
+    return ""
+
+
+@contextlib.contextmanager
+def _metrics_folder() -> Iterator[None]:
+    """The processes of this server count requests in files of one folder of their own (read
+    whole by /metrics), made fresh and removed when the server stops. Set before any process
+    imports prometheus-client, which chooses how to count when imported."""
+    folder = tempfile.mkdtemp(prefix="returndesk-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    try:
+        yield
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -122,7 +122,7 @@ FACTS: dict[str, Callable[[dict[str, Any], RequestPage, str, str], Awaitable[Fac
 }
 
 
-async def render_document(ctx: dict[str, Any], key: str) -> str:
+async def render_document(ctx: dict[str, Any], key: str, request_id: str = "") -> str:
     store: FileStore = ctx["files"]
     pool: PdfPool = ctx["pdf"]
 
@@ -157,4 +157,4 @@ async def render_document(ctx: dict[str, Any], key: str) -> str:
             return "recorded meanwhile by another run"
         return f"rendered version {recorded}"
 
-    return await run_once(ctx, key, "render_document", work)
+    return await run_once(ctx, key, "render_document", work, request_id=request_id)

@@ -20,7 +20,7 @@ from workers.runner import run_once
 IMPORT_LEASE = timedelta(minutes=10)
 
 
-async def run_import(ctx: dict[str, Any], key: str) -> str:
+async def run_import(ctx: dict[str, Any], key: str, request_id: str = "") -> str:
     run_id = int(key.removeprefix("import:"))
 
     async def work() -> str:
@@ -55,7 +55,9 @@ async def run_import(ctx: dict[str, Any], key: str) -> str:
 
     # longer than arq lets any job run (300 s): no second worker takes the import over while
     # the first still works; one stopped midway is resumed after its last committed batch
-    return await run_once({**ctx, "job_lease": IMPORT_LEASE}, key, "run_import", work)
+    return await run_once(
+        {**ctx, "job_lease": IMPORT_LEASE}, key, "run_import", work, request_id=request_id
+    )
 
 
 def _now() -> datetime:

@@ -17,7 +17,7 @@ from workers.runner import run_once
 log = logging.getLogger("returndesk.notify")
 
 
-async def send_notification(ctx: dict[str, Any], key: str) -> str:
+async def send_notification(ctx: dict[str, Any], key: str, request_id: str = "") -> str:
     gateway: Gateway | ByChannel = ctx["gateway"]
 
     async def work() -> str:
@@ -38,10 +38,10 @@ async def send_notification(ctx: dict[str, Any], key: str) -> str:
         message = Outgoing(key, channel, address, body, body, text.subject)
         return await deliver(gateway, message, sent_before=facts.sent_before)
 
-    return await run_once(ctx, key, "send_notification", work)
+    return await run_once(ctx, key, "send_notification", work, request_id=request_id)
 
 
-async def send_sign_in_code(ctx: dict[str, Any], key: str) -> str:
+async def send_sign_in_code(ctx: dict[str, Any], key: str, request_id: str = "") -> str:
     """The code travels sealed; once sent (or too old to use) the row no longer holds it."""
     gateway: Gateway | ByChannel = ctx["gateway"]
 
@@ -69,4 +69,4 @@ async def send_sign_in_code(ctx: dict[str, Any], key: str) -> str:
         await replace_payload(key, {"phone": phone})
         return result
 
-    return await run_once(ctx, key, "send_sign_in_code", work)
+    return await run_once(ctx, key, "send_sign_in_code", work, request_id=request_id)

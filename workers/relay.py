@@ -70,13 +70,15 @@ async def _enqueue(redis: ArqRedis, handovers: list[Handover]) -> None:
     (its job record and its place in the queue). One call per job made four round trips each,
     and on a worker busy with jobs those were a third of the SMS pipeline's time.
 
-    Only the key travels (and shows in worker logs); the job reads its payload from the row.
+    Only the key travels (and shows in worker logs), with the id of the request that added the
+    row (for the job's log lines); the job reads its payload from the row.
     The job id is per attempt, so a retry is never taken for a duplicate; arq's own check for
     one is not needed: a job that runs twice finds its claim done (workers.runner)."""
     enqueued_ms = int(datetime.now(UTC).timestamp() * 1000)
     async with redis.pipeline(transaction=True) as pipe:
         for handover in handovers:
-            record = serialize_job(handover.job, (handover.key,), {}, None, enqueued_ms,
+            arguments = (handover.key, handover.request_id)
+            record = serialize_job(handover.job, arguments, {}, None, enqueued_ms,
                                    serializer=redis.job_serializer)  # fmt: skip
             pipe.psetex(job_key_prefix + handover.job_id, redis.expires_extra_ms, record)
             pipe.zadd(redis.default_queue_name, {handover.job_id: enqueued_ms})

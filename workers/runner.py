@@ -16,6 +16,7 @@ from arq import Retry
 
 from db.jobs import ClaimState, claim_job, complete_job, release_job
 from db.outbox import mark_done, mark_failed, postpone
+from logs import REQUEST_ID
 
 log = logging.getLogger("returndesk.jobs")
 
@@ -58,9 +59,25 @@ async def run_once(
     work: Callable[[], Awaitable[str]],
     *,
     on_dead: Callable[[], Awaitable[None]] | None = None,
+    request_id: str = "",
 ) -> str:
     """Do `work` for `key` unless it is done or another worker is doing it; its result.
-    `on_dead` runs when a failure was the row's last attempt (the job's own records follow)."""
+    `on_dead` runs when a failure was the row's last attempt (the job's own records follow).
+    Its log lines carry `request_id`, the web request whose change it carries out."""
+    token = REQUEST_ID.set(request_id)
+    try:
+        return await _run_once(ctx, key, job, work, on_dead)
+    finally:
+        REQUEST_ID.reset(token)
+
+
+async def _run_once(
+    ctx: dict[str, Any],
+    key: str,
+    job: str,
+    work: Callable[[], Awaitable[str]],
+    on_dead: Callable[[], Awaitable[None]] | None,
+) -> str:
     lease: timedelta = ctx.get("job_lease", DEFAULT_LEASE)
     started = time.monotonic()
     attempt = int(ctx.get("job_try", 1))
@@ -130,6 +147,7 @@ async def _failed(
 
 
 def _logged(job: str, key: str, attempt: int, started: float, result: str) -> str:
-    duration = (time.monotonic() - started) * 1000
-    log.info("job=%s key=%s try=%d duration_ms=%.0f result=%s", job, key, attempt, duration, result)
+    fields = {"job": job, "key": key, "try": attempt,
+              "ms": round((time.monotonic() - started) * 1000), "result": result}  # fmt: skip
+    log.info("job", extra={"fields": fields})
     return result

@@ -28,7 +28,8 @@ log = logging.getLogger("returndesk.schedule")
 
 def _logged(job: str, started: float, result: object) -> str:
     text = str(result)
-    log.info("job=%s duration_ms=%.0f result=%s", job, (time.monotonic() - started) * 1000, text)
+    fields = {"job": job, "ms": round((time.monotonic() - started) * 1000), "result": text}
+    log.info("job", extra={"fields": fields})
     return text
 
 

@@ -16,6 +16,7 @@ from redis.exceptions import ConnectionError, TimeoutError
 from db.engine import bind_database, close_database
 from db.health import DatabaseNotReady, open_served_database
 from db.s3_files import file_store_for
+from logs import configure_logging
 from settings import Settings, redis_url_from_env
 from workers.documents import render_document
 from workers.gateways import ByChannel, DevOutboxGateway, Gateway, HttpSmsGateway, SmtpGateway
@@ -68,20 +69,11 @@ def webhook_sender(settings: Settings) -> WebhookSender:
     )
 
 
-def _log_jobs() -> None:
-    """One structured line per job (workers.runner, workers.schedule) on the worker's stderr;
-    arq's own configuration covers only its own logger."""
-    logger = logging.getLogger("returndesk")
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-
-
 async def startup(ctx: dict[str, Any]) -> None:
-    _log_jobs()
     settings = Settings.from_env()
+    # one line per job (workers.runner, workers.schedule) in the format the web processes use;
+    # arq's own configuration covers only its own logger
+    configure_logging(json_lines=settings.log_json)
     bind_database(settings.database_url, settings.database_pool_size)
     try:
         await open_served_database()

@@ -32,7 +32,7 @@ class DeliveryFailed(WorkFailed):
     """The receiver did not take the delivery; the outbox tries again on its schedule."""
 
 
-async def deliver_webhook(ctx: dict[str, Any], key: str) -> str:
+async def deliver_webhook(ctx: dict[str, Any], key: str, request_id: str = "") -> str:
     async def work() -> str:
         found = await delivery_work(key)
         if found is None:
@@ -55,7 +55,9 @@ async def deliver_webhook(ctx: dict[str, Any], key: str) -> str:
         if delivery_id is not None:
             await delivery_given_up(delivery_id)
 
-    return await run_once(ctx, key, "deliver_webhook", work, on_dead=given_up)
+    return await run_once(
+        ctx, key, "deliver_webhook", work, on_dead=given_up, request_id=request_id
+    )
 
 
 async def _attempt(ctx: dict[str, Any], found: DeliveryWork) -> str:

@@ -31,7 +31,7 @@ def healthy(url: str) -> bool:
 
 
 @contextmanager
-def web_server(folder: Path, **env: str) -> Iterator[tuple[str, int]]:
+def web_server(folder: Path, processes: int = 1, **env: str) -> Iterator[tuple[str, int]]:
     """A running server's address and process id; its log is in `folder`/web.log."""
     port = free_port()
     environment = {**os.environ, "PORT": str(port), "DATABASE_POOL_SIZE": "5",
@@ -39,7 +39,7 @@ def web_server(folder: Path, **env: str) -> Iterator[tuple[str, int]]:
     log = folder / "web.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            web_command(port), cwd=PROJECT_ROOT, env=environment, stdout=output,
+            web_command(port, processes=processes), cwd=PROJECT_ROOT, env=environment, stdout=output,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
         url = f"http://127.0.0.1:{port}"
