@@ -68,6 +68,12 @@ def configure_logging(json_lines: bool, level: int = logging.INFO) -> None:
     """ReturnDesk's loggers ("returndesk.*") write to stderr in the chosen format, and other
     libraries' warnings the same way. Once per process (web, worker); handlers others added
     (a test runner's capture) are left in place."""
+    # a line a request: skip what the logging module would otherwise gather for each record and
+    # no line uses — the caller's file and line (a walk up the stack), thread and process names
+    # (the logging HOWTO's "Optimization")
+    logging._srcfile = None  # type: ignore[attr-defined]
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    logging.logAsyncioTasks = False  # type: ignore[attr-defined]
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, "returndesk", False)]:
         root.removeHandler(handler)
@@ -77,6 +83,9 @@ def configure_logging(json_lines: bool, level: int = logging.INFO) -> None:
         JsonLines() if json_lines else MaskedText("%(asctime)s %(levelname)s %(name)s %(message)s")
     )
     root.addHandler(ours)
+    # arq's command line gives its logger a text handler of its own: its lines (a job begun,
+    # ended) go through ours instead, once, in the same format
+    logging.getLogger("arq").handlers.clear()
     if root.level == logging.NOTSET or root.level > logging.WARNING:
         root.setLevel(logging.WARNING)
     logging.getLogger("returndesk").setLevel(level)

@@ -119,8 +119,10 @@ async def main() -> int:
 async def _run() -> int:
     if os.environ.get("BENCH_SECTIONS") == "server":  # only the real-server pages
         from tests.bench_pages.server import prepare_data, real_server_section
+        from tests.bench_pages.summary import bench_line
 
         real_server_section(await prepare_data())
+        print(bench_line())
         return 0
     if os.environ.get("BENCH_SECTIONS") == "api":  # only the partner API
         await _api()
@@ -237,6 +239,10 @@ async def _run() -> int:
     from tests.bench_pages.imports import imports_section
 
     await imports_section()
+    await _staff_at_scale()
+    from tests.bench_pages.summary import bench_line
+
+    print(bench_line())
     return 0
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import texts
+from tests.bench_pages.summary import record
 from workers.pdf import PdfPool, code128_data_uri, html_of, qr_data_uri, render_pdf
 
 BARE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><style>
@@ -105,6 +106,7 @@ async def workers_section() -> None:
     full = _median_ms(render_pdf, html)
     words = _median_ms(_unstyled, re.sub(r"<img[^>]*>", "", html))
     print(f"  bare one-page PDF, same font (baseline)     median {bare:7.1f} ms")
+    record("pdf", full / bare)
     print(
         f"  return authorization PDF                    median {full:7.1f} ms   ratio {full / bare:.2f}x (target <= 2.0)"
     )
@@ -198,6 +200,7 @@ async def _sms_pipeline() -> None:
     relay.cancel()
     await queue.aclose()
     print(f"  1,000 state changes (ask for information)   {changes:7.2f} s")
+    record("notify", baseline / delivered)
     print(
         f"  then all 1,000 SMS in the dev outbox        {delivered:7.2f} s   ratio to the baseline {baseline / delivered:.2f} (target >= 0.5)"
     )
