@@ -73,7 +73,7 @@ def configure_logging(json_lines: bool, level: int = logging.INFO) -> None:
     # (the logging HOWTO's "Optimization")
     logging._srcfile = None  # type: ignore[attr-defined]
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
-    logging.logAsyncioTasks = False  # type: ignore[attr-defined]
+    logging.logAsyncioTasks = False
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, "returndesk", False)]:
         root.removeHandler(handler)

@@ -123,6 +123,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
         openapi_config=api.openapi_config(),
         plugins=[ProblemDetailsPlugin()],
+        # logs.configure_logging sets the format; Litestar's own would write each line again
+        logging_config=None,
     )
     app.observed = Observed(app._answer, settings.trusted_proxies)
     app.state.settings = settings
