@@ -71,9 +71,8 @@ def configure_logging(json_lines: bool, level: int = logging.INFO) -> None:
     # a line a request: skip what the logging module would otherwise gather for each record and
     # no line uses — the caller's file and line (a walk up the stack), thread and process names
     # (the logging HOWTO's "Optimization")
-    logging._srcfile = None  # type: ignore[attr-defined]
+    logging._srcfile = None
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
-    logging.logAsyncioTasks = False
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, "returndesk", False)]:
         root.removeHandler(handler)
