@@ -6,7 +6,7 @@ CHROMIUM ?= /usr/bin/chromium
 AXE_VERSION := 4.14.1
 VNU_VERSION := 26.9.27
 
-.PHONY: dev test check bench install browser-deps catalogs format
+.PHONY: dev test check bench install browser-deps catalogs format stack loadtest
 
 install:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || \
@@ -40,6 +40,14 @@ check: install
 
 bench: install
 	@$(UV) run python -m tests.bench
+
+# the production shape on this machine: PostgreSQL, Redis, S3 (moto), 2 web processes, 2 workers
+stack: install
+	@$(UV) run python -m tests.load.stack
+
+# that stack under load while its parts are broken; fails if anything was lost or doubled
+loadtest: install
+	@$(UV) run python -m tests.load.run
 
 catalogs:
 	$(UV) run pybabel extract --mapping=babel.cfg --keywords="N_ _ gettext ngettext:1,2" --no-location --sort-output --no-wrap --project=ReturnDesk --output-file=translations/messages.pot .

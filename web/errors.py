@@ -48,7 +48,12 @@ _UNAVAILABLE: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.ReadOnlySQLTransactionError,
     asyncpg.exceptions.CannotConnectNowError,
     asyncpg.exceptions.TooManyConnectionsError,
+    # the server shut down or was told to end our connections (a restart, a failover)
+    asyncpg.exceptions.OperatorInterventionError,
 )
+# PostgreSQL refusing a new connection to a database closed to connections (ALLOW_CONNECTIONS
+# false, as during maintenance): 55000, which otherwise names a statement out of turn
+_NOT_ACCEPTING = "is not currently accepting connections"
 _SQLITE_UNAVAILABLE = ("readonly", "locked", "unable to open", "disk i/o", "disk is full")
 
 # where an htmx request's 503 goes: an alert above the form, which stays as it was typed
@@ -148,6 +153,8 @@ def unstorable(exc: BaseException) -> bool:
 def unavailable(exc: BaseException) -> bool:
     if isinstance(exc, _UNAVAILABLE):
         return True
+    if isinstance(exc, asyncpg.exceptions.ObjectNotInPrerequisiteStateError):
+        return _NOT_ACCEPTING in str(exc)
     if isinstance(exc, sqlite3.OperationalError):
         return any(words in str(exc).lower() for words in _SQLITE_UNAVAILABLE)
     return isinstance(exc, OSError)

@@ -46,13 +46,13 @@ class HeadDeadline(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._head_bytes = 0
+        self._head_bytes = self._parsed_head = 0
         self._head_due: asyncio.TimerHandle | None = None
         self._await_head()
 
     def _await_head(self) -> None:
         self._drop_deadline()
-        self._head_bytes = 0
+        self._head_bytes = self._parsed_head = 0
         self._head_due = self.loop.call_later(self.head_seconds, self._head_overdue)
 
     def _drop_deadline(self) -> None:
@@ -66,13 +66,32 @@ class HeadDeadline(HttpToolsProtocol):
             self.transport.close()
 
     def data_received(self, data: bytes) -> None:
-        if self._head_due is not None:
+        awaiting = self._head_due is not None
+        if awaiting:
             self._head_bytes += len(data)
-            if self._head_bytes > HEAD_BYTES:
-                self._drop_deadline()
-                self.send_400_response("Request head too large")
-                return
         super().data_received(data)
+        # the bytes of a head still unfinished once this data is parsed (a packet that brings a
+        # whole head and the start of a large body is a request; a whole head's size is
+        # counted by the parser's callbacks below)
+        if awaiting and self._head_due is not None and self._head_bytes > HEAD_BYTES:
+            self._drop_deadline()
+            if not self.transport.is_closing():
+                self.send_400_response("Request head too large")
+
+    def on_url(self, url: bytes) -> None:
+        self._count_head(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count_head(len(name) + len(value))
+        super().on_header(name, value)
+
+    def _count_head(self, size: int) -> None:
+        """Within the parser: raising here makes it refuse the request (400) before anything
+        of it reaches the app."""
+        self._parsed_head += size
+        if self._parsed_head > HEAD_BYTES:
+            raise ValueError("request head too large")
 
     def on_headers_complete(self) -> None:
         self._drop_deadline()

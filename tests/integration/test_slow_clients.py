@@ -66,3 +66,10 @@ def test_an_oversized_request_head_is_refused(tmp_path: Path) -> None:
             answer = connection.recv(200)
         assert answer.startswith(b"HTTP/1.1 400")
         assert httpx.get(url + "/healthz", timeout=2).status_code == 200
+        # a whole head and the start of a large body in one packet is a request like any
+        with socket.create_connection((parts.hostname, parts.port), timeout=5) as connection:
+            body = b"phone=" + b"1" * 100_000
+            connection.sendall(b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/"
+                               b"x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))  # fmt: skip
+            answer = connection.recv(200)
+        assert answer.startswith(b"HTTP/1.1 403")  # CSRF: the app read it
