@@ -34,9 +34,10 @@ class Findings:
     slowest_seen_s: float = 0.0
     seen_late: int = 0  # seen more than 5 s after it was made, no fault in between
     seen_late_in_fault: int = 0  # ... with a fault (an outage the merchant's page rode out)
-    # asks begun after a decision's answer that were still told nothing changed (a figure:
-    # the promise is the 5 s above; seen only around the faults so far, the next ask saw it)
+    # asks begun after a decision's answer that were still told nothing changed: an answer
+    # from a process that had not heard of it
     stale_answers: int = 0
+    never_seen: int = 0  # decisions the merchant's page kept asking about and never learned
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -46,7 +47,7 @@ class Findings:
     @property
     def missing(self) -> int:
         return (len(self.lost) + self.sms_unsent + self.documents_missing + self.outbox_stuck
-                + self.seen_late)  # fmt: skip
+                + self.seen_late + self.never_seen + self.stale_answers)  # fmt: skip
 
 
 async def check(database_url: str, records: Path, sms: Any) -> Findings:
@@ -157,6 +158,8 @@ def _decisions(records: Path, found: Findings) -> None:
             1 for _, changed, knew in after if not changed and knew < version
         )
         if seen is None:
+            # the page kept asking and was never told: the decision did not reach it
+            found.never_seen += bool(after)
             continue
         waits.append(seen - decided_at)
         if seen - decided_at > 5:

@@ -197,8 +197,11 @@ class Merchant(Person):
                 answer = self.client.get(f"/returns/{rma}/status?v={seen}", name="/returns/{rma}/status",
                                          headers={"HX-Request": "true", "Connection": "close"},
                                          allow_redirects=False)  # fmt: skip
+                if "HX-Location" in answer.headers:  # htmx is sent elsewhere: signed out
+                    self.sign_in()  # (an emptied Redis took the session), as the person would
+                    break
                 if answer.status_code not in (200, 204):
-                    continue  # signed out (the task loop signs in again) or briefly unavailable
+                    continue  # briefly unavailable: the next ask will do
                 record(
                     "poll",
                     rma=rma,

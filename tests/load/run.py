@@ -157,7 +157,7 @@ def summary(found: Findings, faults: list[str], drained: bool) -> str:
         f" documents={found.documents} outbox_dead={found.outbox_dead}"
         f" decisions_seen={found.decisions_seen} slowest_seen_s={found.slowest_seen_s:.1f}"
         f" seen_after_5s={found.seen_late} (across a fault {found.seen_late_in_fault})"
-        f" stale_answers={found.stale_answers}"
+        f" never_seen={found.never_seen} stale_answers={found.stale_answers}"
         f" drained={'yes' if drained else 'no'}"
     )
     detail = [
