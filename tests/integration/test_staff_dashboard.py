@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -56,3 +57,40 @@ async def test_the_dashboard_counts_what_was_submitted_and_how_it_was_decided(
 async def test_the_dashboard_is_for_supervisors(client: Client) -> None:
     await factories.staff_session(client, await factories.staff("wangfang", "reviewer"))
     assert (await client.get("/staff/dashboard")).status_code == 403
+
+
+async def test_the_operations_panel_shows_waiting_and_dead_work_and_failing_partners(
+    client: Client, now: datetime
+) -> None:
+    from db.outbox import add_to_outbox
+    from db.partner_tables import PartnerEvent, WebhookDelivery, WebhookSubscription
+    from db.tables import OutboxRow
+
+    await factories.staff_session(client, await factories.staff("qian", "supervisor"))
+    calm = await client.get("/staff/dashboard")
+    assert "deliveries are going through." in calm.text
+    for n in range(3):
+        await add_to_outbox(key=f"probe:{n}", job="send_notification", payload={},
+                            due_at=now - timedelta(minutes=20))  # fmt: skip
+    await OutboxRow.update({OutboxRow.dead_at: now}).where(OutboxRow.key == "probe:0")
+    merchant_id = await factories.merchant()
+    request_id, _ = await factories.submitted(merchant_id, now - timedelta(days=2))
+    client_id, _key = await factories.api_client(name="收银系统甲")
+    subscription = (await WebhookSubscription.insert(WebhookSubscription(
+        client=client_id, url="https://hooks.example.com/rd", secret_enc="x")).returning(WebhookSubscription.id))[0]["id"]  # fmt: skip
+    event = (await PartnerEvent.insert(PartnerEvent(
+        event_id="evt_probe", request=request_id, client=client_id, type="return.submitted",
+        occurred_at=now)).returning(PartnerEvent.id))[0]["id"]  # fmt: skip
+    await WebhookDelivery.insert(WebhookDelivery(event=event, subscription=subscription,
+                                                 request_id=request_id, attempts=3))  # fmt: skip
+    waiting = await OutboxRow.count().where(
+        OutboxRow.done_at.is_null() & OutboxRow.dead_at.is_null()
+    )
+    assert waiting >= 2  # the two probes, and what the submitted request set going
+    page = await client.get("/staff/dashboard")
+    panel = page.text.split('id="ops-heading"')[1].split("</section>")[0]
+    assert f"<dt>Work waiting to be done</dt><dd><strong>{waiting}</strong>" in panel
+    assert re.search(r"the oldest for \d+ (minutes|hours|days)", panel)
+    assert "<dt>Work out of tries</dt><dd><strong>1</strong>" in panel
+    assert 'href="/staff/outbox"' in panel
+    assert '<th scope="row">收银系统甲</th><td>1</td><td>0</td>' in panel

@@ -11,11 +11,12 @@ from typing import Any
 from litestar import Request, Response, get
 
 from db.dashboard import period_figures
+from db.operations import operations
 from domain.labels import CHANNEL_LABELS, REASON_LABELS, STATE_LABELS
 from domain.stats import outcomes, spread
 from domain.terms import Reason, Role, State
 from web.auth import current_staff, staff_required
-from web.i18n import current_locale, ngettext
+from web.i18n import current_locale, local_day_start, local_time, ngettext
 from web.i18n import gettext as _
 from web.rendering import render
 from web.staff.navigation import staff_nav
@@ -31,6 +32,18 @@ def duration_words(value: timedelta | None) -> str:
         return ngettext("%(num)d hour", "%(num)d hours", round(hours)) % {"num": round(hours)}
     days = round(hours / 24)
     return ngettext("%(num)d day", "%(num)d days", days) % {"num": days}
+
+
+def _waited(seconds: float) -> str:
+    """How long the oldest work has waited, in words; empty when nothing is late."""
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return ""
+    if minutes < 120:
+        words = ngettext("%(num)d minute", "%(num)d minutes", minutes) % {"num": minutes}
+    else:
+        words = duration_words(timedelta(seconds=seconds))
+    return _("the oldest for %(time)s") % {"time": words}
 
 
 def _percent(value: float | None) -> str:
@@ -54,6 +67,7 @@ async def dashboard(request: Request[Any, Any, Any]) -> Response[Any]:
     figures = await period_figures(
         now - timedelta(days=days), now, now, chinese=current_locale() == "zh_CN"
     )
+    ops = await operations(now, local_day_start(local_time(now).date()))
     to_decision, to_refund = spread(figures.to_decision), spread(figures.to_refund)
     went = outcomes(figures.decisions)
     return render(
@@ -62,6 +76,8 @@ async def dashboard(request: Request[Any, Any, Any]) -> Response[Any]:
         nav=staff_nav(current_staff(request), "dashboard"),
         days=days,
         periods=PERIODS,
+        ops=ops,
+        oldest_words=_waited(ops.oldest_waiting_seconds),
         charts=[
             ("states", _("By status"), _named(figures.by_state, STATE_LABELS, State)),
             ("channels", _("By channel"), _channels(figures.by_channel)),
