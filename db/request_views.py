@@ -289,6 +289,20 @@ async def request_fingerprint(rma: str, merchant_id: int) -> tuple[int, int, int
             int(row["last_document"] or 0))  # fmt: skip
 
 
+async def request_page_fingerprint(
+    rma: str, merchant_id: int
+) -> tuple[tuple[int, int, int, int], int] | None:
+    """request_fingerprint's answer, and how many of the merchant's notifications about this
+    request are unread: one query for the page, which writes only when there are some."""
+    rows = await fetch(sql.PAGE_FINGERPRINT, False, rma, merchant_id)
+    if not rows:
+        return None
+    row = rows[0]
+    found = (int(row["id"]), int(row["version"]), int(row["last_message"] or 0),
+             int(row["last_document"] or 0))  # fmt: skip
+    return found, int(row["unread_here"] or 0)
+
+
 async def request_id_of(rma: str) -> tuple[int, int] | None:
     """(id, version) of the request with this RMA, whoever's it is (staff views check access
     with domain.guards.not_theirs once they have its snapshot)."""

@@ -166,6 +166,13 @@ FINGERPRINT = (
     " (SELECT MAX(d.id) FROM document d WHERE d.request_id = r.id) AS last_document"
     " FROM return_request r WHERE r.rma = {} AND r.merchant = {}"
 )
+# the page's: the same, and how many of the merchant's notifications about it are unread (the
+# page marks them read, and only then writes)
+PAGE_FINGERPRINT = FINGERPRINT.replace(
+    " FROM return_request r",
+    ", (SELECT COUNT(*) FROM notification n WHERE n.merchant = r.merchant"
+    " AND n.request = r.id AND n.read_at IS NULL) AS unread_here FROM return_request r",
+)
 
 MERCHANT_WITH_UNREAD = (
     "SELECT m.id, m.name, m.phone, m.locale, (SELECT COUNT(*) FROM notification n"

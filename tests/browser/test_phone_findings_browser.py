@@ -82,7 +82,8 @@ async def test_uploading_at_step_3_costs_no_extra_press_of_back(
     await page.locator("form[method=post] button[type=submit]").first.click()
     await expect(page.get_by_text("第 3 步，共 5 步")).to_be_visible()
     # the picker uploads in place once htmx has taken the page; a file chosen before that goes
-    # the way it does without script (a page load, a step in the history): wait for the script
+    # the way it does without script (a page load, a step in the history): as a person would,
+    # choose once the page is ready
     await page.wait_for_function(
         "typeof htmx !== 'undefined' && document.readyState === 'complete'"
     )
@@ -90,6 +91,10 @@ async def test_uploading_at_step_3_costs_no_extra_press_of_back(
     for count, name in enumerate(("one.jpg", "two.jpg"), start=1):
         await page.locator("input[name=files]").set_input_files(str(_photo(tmp_path, name)))
         await expect(page.locator(".thumbs img")).to_have_count(count)
+        # the new form is htmx's once the swap has settled (a person takes longer than that)
+        await page.wait_for_function(
+            "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+        )
     await page.reload()  # the address answers GET: the step again, not a 405
     await expect(page.get_by_text("第 3 步，共 5 步")).to_be_visible()
     await expect(page.locator(".thumbs img")).to_have_count(2)

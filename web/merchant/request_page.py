@@ -12,7 +12,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from db.errors import Conflict, NotFound
-from db.request_views import request_fingerprint
+from db.request_views import request_fingerprint, request_page_fingerprint
 from db.returns import apply_action
 from db.snapshots import load_snapshot
 from domain.lifecycle import Action, Command, Refusal, allowed_actions
@@ -50,12 +50,15 @@ GUARDS = [merchant_required]
 async def request_page(request: Request[Any, Any, Any], rma: FromPath[str]) -> Response[Any]:
     canonical = normalise_rma(rma[:40])
     found = (
-        await request_fingerprint(canonical, current_merchant(request).id) if canonical else None
+        await request_page_fingerprint(canonical, current_merchant(request).id)
+        if canonical
+        else None
     )
     if found is None:
         raise NotFound(rma)  # anyone else's request, an unknown or a malformed RMA: the same 404
-    request_id, version, last_message, last_document = found
-    await request_seen(request, request_id)
+    (request_id, version, last_message, last_document), unread_here = found
+    if unread_here:  # a write only when this request has notifications to mark read
+        await request_seen(request, request_id)
     return await render_versioned(
         request,
         TEMPLATE,
