@@ -61,8 +61,15 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.kill()
 
 
+# the request's own events; an approval also renders the authorization, whose document.ready
+# event follows whenever the renderer is done (not what this test is about)
+RETURN_EVENTS = "return.%"
+
+
 async def delivered_count() -> int:
-    count: int = await WebhookDelivery.count().where(WebhookDelivery.status == "delivered")
+    count: int = await WebhookDelivery.count().where(
+        (WebhookDelivery.status == "delivered") & WebhookDelivery.event._.type.like(RETURN_EVENTS)  # type: ignore[attr-defined]
+    )
     return count
 
 
@@ -104,12 +111,16 @@ async def test_a_worker_killed_mid_delivery_leaves_every_event_delivered_in_orde
             stop(second)
     assert await delivered_count() == 2 * REQUESTS, log.read_text()[-3000:]
 
-    events = await PartnerEvent.select(
-        PartnerEvent.event_id, PartnerEvent.request, PartnerEvent.body
-    ).order_by(PartnerEvent.id)
-    assert {hit.webhook_id for hit in receiver.delivered()} == {e["event_id"] for e in events}
+    events = (
+        await PartnerEvent.select(PartnerEvent.event_id, PartnerEvent.request, PartnerEvent.body)
+        .where(PartnerEvent.type.like(RETURN_EVENTS))
+        .order_by(PartnerEvent.id)
+    )
+    delivered = {hit.webhook_id for hit in receiver.delivered()}
+    assert delivered >= {e["event_id"] for e in events}
     sent = {e["event_id"]: e["body"].encode() for e in events}
-    for hit in receiver.hits:  # a repeat: the same id, the same bytes, still verifiable
+    # a repeat: the same id, the same bytes, still verifiable
+    for hit in (hit for hit in receiver.hits if hit.webhook_id in sent):
         assert hit.body == sent[hit.webhook_id] and hit.verified_by == [secret]
     for request_id in requests:
         first, later = (e["event_id"] for e in events if e["request"] == request_id)
