@@ -13,6 +13,7 @@ key, as real ones do); the load test (tests/load) drives this same stack and bre
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -187,6 +188,10 @@ class Stack:
                     process.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     process.kill()
+                # whatever it started goes with it (its own session): a web process the
+                # supervisor had not yet stopped, a renderer
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(process.pid, signal.SIGKILL)
         self.redis.stop()
         self._closing.close()
 
