@@ -21,6 +21,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -90,6 +91,9 @@ class Stack:
         self.sms: Provider | None = None
         self.env: dict[str, str] = {}
         self._closing = ExitStack()
+        # the faults' thread restarts Redis while the main thread keeps it running: one at a
+        # time, or both start one and the first is left behind
+        self._redis_turn = threading.Lock()
 
     # -- start and stop --
 
@@ -172,8 +176,9 @@ class Stack:
     def keep_running(self) -> None:
         """Start again a worker that died (as systemd's Restart= does); the embedded Redis
         too. uvicorn's supervisor does the same for the web processes."""
-        if not self.redis.running():
-            self.redis.start()
+        with self._redis_turn:
+            if not self.redis.running():
+                self.redis.start()
         for index, worker in enumerate(self.workers):
             if worker is None or worker.poll() is not None:
                 self.workers[index] = self._spawn(f"worker-{index + 1}", WORKER)
@@ -206,8 +211,9 @@ class Stack:
         return victim.pid
 
     def restart_redis_empty(self) -> None:
-        self.redis.stop()  # nothing is kept on disk: it comes back empty
-        self.redis.start()
+        with self._redis_turn:
+            self.redis.stop()  # nothing is kept on disk: it comes back empty
+            self.redis.start()
 
     def kill_web_process(self) -> int:
         """SIGKILL one of the web server's processes; its supervisor starts another."""
