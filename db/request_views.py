@@ -282,9 +282,10 @@ async def request_fingerprint(rma: str, merchant_id: int) -> tuple[int, int, int
     in one query: what the request page's poller compares and its kept copy is keyed by. None
     for anyone else's request or none."""
     rows = await fetch(sql.FINGERPRINT, False, rma, merchant_id)
-    if not rows:
-        return None
-    row = rows[0]
+    return _fingerprint(rows[0]) if rows else None
+
+
+def _fingerprint(row: dict[str, Any]) -> tuple[int, int, int, int]:
     return (int(row["id"]), int(row["version"]), int(row["last_message"] or 0),
             int(row["last_document"] or 0))  # fmt: skip
 
@@ -295,12 +296,7 @@ async def request_page_fingerprint(
     """request_fingerprint's answer, and how many of the merchant's notifications about this
     request are unread: one query for the page, which writes only when there are some."""
     rows = await fetch(sql.PAGE_FINGERPRINT, False, rma, merchant_id)
-    if not rows:
-        return None
-    row = rows[0]
-    found = (int(row["id"]), int(row["version"]), int(row["last_message"] or 0),
-             int(row["last_document"] or 0))  # fmt: skip
-    return found, int(row["unread_here"] or 0)
+    return (_fingerprint(rows[0]), int(rows[0]["unread_here"] or 0)) if rows else None
 
 
 async def request_id_of(rma: str) -> tuple[int, int] | None:

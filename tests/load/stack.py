@@ -18,7 +18,6 @@ import logging
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -36,16 +35,11 @@ from moto.server import ThreadedMotoServer
 from settings import PROJECT_ROOT
 from tests.integration.fake_sms import KEY as SMS_KEY
 from tests.integration.fake_sms import Provider, sms_provider
+from tests.integration.live import free_port
 from workers.embedded_redis import EmbeddedRedis
 
 BUCKET = "returndesk-stack"
 WORKER = [sys.executable, "-m", "arq", "workers.settings.WorkerSettings"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def postgres_server() -> str:
