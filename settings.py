@@ -96,6 +96,10 @@ class Settings:
     # where merchants send returned goods; shown on the request page once a return is approved
     return_address: str = ""
     database_pool_size: int = 10  # connections per process; 0 opens one per query
+    # how long a starting web process or worker waits for a database that does not answer (a
+    # restart, a failover) before it gives up; one that answers but is not ReturnDesk's, or not
+    # migrated, is refused at once
+    database_wait_seconds: int = 60
     # addresses of the reverse proxies whose X-Forwarded-For is believed; none by default, so
     # a client cannot pick the address its rate limits are counted under
     trusted_proxies: tuple[str, ...] = ()
@@ -143,6 +147,7 @@ class Settings:
             return_address=os.environ.get("RETURN_ADDRESS", "")
             or (_DEMO_RETURN_ADDRESS if debug else ""),
             database_pool_size=whole_number_from_env("DATABASE_POOL_SIZE", 10),
+            database_wait_seconds=whole_number_from_env("DATABASE_WAIT_SECONDS", 60),
             trusted_proxies=_listed("TRUSTED_PROXIES"),
             job_lease_seconds=whole_number_from_env("JOB_LEASE_SECONDS", 120),
             handover_lease_seconds=whole_number_from_env("HANDOVER_LEASE_SECONDS", 300),

@@ -3,12 +3,15 @@ or a worker starts (open_served_database), and on every /healthz (database_healt
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from functools import cache
 
 from piccolo.querystring import QueryString
 
 from db.engine import bound_database, close_database, engine, open_database
+from db.errors import database_unavailable
 from db.location import database_name, sqlite_file
 from db.tables import PolicyVersion
 
@@ -21,6 +24,11 @@ _MIGRATIONS_RUN = "SELECT name FROM migration WHERE app_name = 'returndesk'"
 class DatabaseNotReady(Exception):
     """This process must not serve from the database it was given; the message names the
     database, says why and what to run."""
+
+
+class DatabaseUnreachable(DatabaseNotReady):
+    """The database did not answer (a restart, a failover, closed to connections): it may
+    answer in a moment, unlike one that is missing or not migrated."""
 
 
 @cache
@@ -52,6 +60,10 @@ async def open_served_database() -> None:
         missing = sorted(await _migrations_not_run())
     except Exception as error:
         await close_database()
+        if database_unavailable(error):
+            raise DatabaseUnreachable(
+                f"The database {name} does not answer ({type(error).__name__}: {error})."
+            ) from error
         raise DatabaseNotReady(
             f"Cannot read which migrations the database {name} has run "
             f"({type(error).__name__}: {error}). Is it ReturnDesk's? "
@@ -63,6 +75,25 @@ async def open_served_database() -> None:
             f"The database {name} is not migrated to this code's version: "
             f"{len(missing)} migration(s) not run ({', '.join(missing)}). Run `{MIGRATE}` first."
         )
+
+
+async def wait_for_served_database(wait_seconds: float) -> None:
+    """open_served_database, waiting up to `wait_seconds` for a database that does not answer
+    yet. A process started while PostgreSQL restarts (a web process its supervisor replaces, a
+    worker systemd starts again) waits for it instead of failing its start — uvicorn stops the
+    whole server when one of its processes fails to start. Anything else is refused at once."""
+    deadline = time.monotonic() + wait_seconds
+    pause = 0.25
+    while True:
+        try:
+            await open_served_database()
+            return
+        except DatabaseUnreachable as refusal:
+            if time.monotonic() + pause > deadline:
+                raise
+            log.warning("waiting for the database: %s", refusal)
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 5.0)
 
 
 async def _migrations_not_run() -> set[str]:

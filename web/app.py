@@ -19,7 +19,7 @@ from litestar.types import Receive, Scope, Send
 from redis.asyncio import Redis
 
 from db.engine import bind_database, close_database
-from db.health import DatabaseNotReady, open_served_database
+from db.health import DatabaseNotReady, wait_for_served_database
 from db.s3_files import file_store_for
 from logs import configure_logging
 from settings import PROJECT_ROOT, Settings
@@ -33,6 +33,7 @@ from web.observe import Observed, metrics
 from web.page_cache import PageCache
 from web.rendering import build_environment
 from web.security import head_as_get, locale_middleware, with_security_headers
+from web.serve import end_with_supervisor
 from web.uploads import FORM_BODY_LIMIT
 
 log = logging.getLogger("returndesk.web")
@@ -62,8 +63,9 @@ class ReturnDeskApp(Litestar):
 def _lifespan(settings: Settings) -> Any:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        end_with_supervisor()
         try:
-            await open_served_database()
+            await wait_for_served_database(settings.database_wait_seconds)
         except DatabaseNotReady as refusal:
             # said in one line before the server's traceback, then the server exits
             log.critical("ReturnDesk will not start: %s", refusal)

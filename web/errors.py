@@ -5,7 +5,6 @@ a 503 that says what was typed is kept."""
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any
 
 import asyncpg
@@ -14,7 +13,7 @@ from litestar.exceptions import HTTPException
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from db.errors import Conflict, DatabaseGone, NotFound
+from db.errors import Conflict, NotFound, database_unavailable
 from domain.text import N_
 from web.cookies import DUPLICATE
 from web.i18n import gettext as _
@@ -36,25 +35,8 @@ _TITLES = {
     503: N_("ReturnDesk is briefly unavailable"),
 }
 
-# a database or Redis that does not answer (down, restarting, read-only, locked for too long)
-_UNAVAILABLE: tuple[type[BaseException], ...] = (
-    DatabaseGone,
-    RedisConnectionError,
-    RedisTimeoutError,
-    ConnectionError,
-    TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.exceptions.ReadOnlySQLTransactionError,
-    asyncpg.exceptions.CannotConnectNowError,
-    asyncpg.exceptions.TooManyConnectionsError,
-    # the server shut down or was told to end our connections (a restart, a failover)
-    asyncpg.exceptions.OperatorInterventionError,
-)
-# PostgreSQL refusing a new connection to a database closed to connections (ALLOW_CONNECTIONS
-# false, as during maintenance): 55000, which otherwise names a statement out of turn
-_NOT_ACCEPTING = "is not currently accepting connections"
-_SQLITE_UNAVAILABLE = ("readonly", "locked", "unable to open", "disk i/o", "disk is full")
+# Redis that does not answer (the database's own cases are db.errors.database_unavailable)
+_REDIS_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
 
 # where an htmx request's 503 goes: an alert above the form, which stays as it was typed
 SERVICE_ALERT = "#service-alert"
@@ -151,13 +133,9 @@ def unstorable(exc: BaseException) -> bool:
 
 
 def unavailable(exc: BaseException) -> bool:
-    if isinstance(exc, _UNAVAILABLE):
-        return True
-    if isinstance(exc, asyncpg.exceptions.ObjectNotInPrerequisiteStateError):
-        return _NOT_ACCEPTING in str(exc)
-    if isinstance(exc, sqlite3.OperationalError):
-        return any(words in str(exc).lower() for words in _SQLITE_UNAVAILABLE)
-    return isinstance(exc, OSError)
+    """A database or Redis that does not answer (down, restarting, read-only, locked for too
+    long): a 503, nothing changed."""
+    return isinstance(exc, _REDIS_UNAVAILABLE) or database_unavailable(exc)
 
 
 def unavailable_response(request: Request[Any, Any, Any], reason: object = "") -> Response[Any]:

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from lifetime import end_with
 from settings import whole_number_from_env
 
 APP = "web.app:app_from_env"
@@ -36,6 +37,9 @@ KEEP_ALIVE_SECONDS = 5
 # past this many connections and tasks at once a process answers 503 at once rather than queue
 # without bound (each is memory; a proxy in front holds the rest)
 CONCURRENCY = 1024
+# the supervisor's pid, for its processes (a process of a supervisor killed with SIGKILL would
+# otherwise go on serving the shared socket, with no one left to stop it)
+SUPERVISOR = "RETURNDESK_WEB_SUPERVISOR"
 
 
 class HeadDeadline(HttpToolsProtocol):
@@ -119,12 +123,13 @@ def main(argv: list[str] | None = None) -> None:
     # the app reads who its proxies are (web.observe believes their headers, uvicorn does not)
     os.environ["TRUSTED_PROXIES"] = args.trusted_proxies.strip()
     if args.app == APP and args.processes > 1:
-        # several processes: uvicorn would start each again and again if the database refused
-        # it; said once, here, and the server does not start (one process says it on start-up)
+        # several processes: a database that is not ReturnDesk's, or not migrated, is said once,
+        # here, and the server does not start (one process says it on start-up)
         refusal = asyncio.run(_database_refusal())
         if refusal:
             print(f"ReturnDesk will not start: {refusal}", file=sys.stderr)
             raise SystemExit(3)
+        os.environ[SUPERVISOR] = str(os.getpid())
     with _metrics_folder():
         uvicorn.run(
             args.app,
@@ -143,14 +148,21 @@ def main(argv: list[str] | None = None) -> None:
         )
 
 
+def end_with_supervisor() -> None:
+    """In one of the server's processes: end, gracefully, when the supervisor does."""
+    supervisor = os.environ.get(SUPERVISOR, "")
+    if supervisor.isdigit() and int(supervisor) != os.getpid():
+        end_with(int(supervisor), gracefully=True)
+
+
 async def _database_refusal() -> str:
     from db.engine import bind_database, close_database
-    from db.health import DatabaseNotReady, open_served_database
+    from db.health import DatabaseNotReady, wait_for_served_database
     from settings import database_url_from_env
 
     bind_database(database_url_from_env(), 0)
     try:
-        await open_served_database()
+        await wait_for_served_database(whole_number_from_env("DATABASE_WAIT_SECONDS", 60))
     except DatabaseNotReady as refusal:
         return str(refusal)
     finally:

@@ -14,7 +14,7 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError, TimeoutError
 
 from db.engine import bind_database, close_database
-from db.health import DatabaseNotReady, open_served_database
+from db.health import DatabaseNotReady, wait_for_served_database
 from db.s3_files import file_store_for
 from logs import configure_logging
 from settings import Settings, redis_url_from_env
@@ -76,7 +76,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     configure_logging(json_lines=settings.log_json)
     bind_database(settings.database_url, settings.database_pool_size)
     try:
-        await open_served_database()
+        await wait_for_served_database(settings.database_wait_seconds)
     except DatabaseNotReady as refusal:
         log.critical("the worker will not start: %s", refusal)
         raise
