@@ -101,15 +101,16 @@ async def _parallel(uploader: Uploader, requests: list[Files]) -> list[tuple[int
 
 
 async def images_section(url: str, pid: int, drafts: list[int], session: str) -> None:
+    from web.cookies import SESSION, cookie_name
     from web.csrf import token_for
 
     token = token_for(os.environ["SECRET_KEY"], session)
+    # DEBUG off: the production name, host-bound (web.cookies)
+    cookies = {cookie_name(SESSION, secure=True): session}
     costliest = [(h.name, h.content) for h in just_under_the_limits()]
     costliest = (costliest * 2)[:10]
     bombs = [(f"bomb{i}.png", zero_png(7071, "RGBA")) for i in range(10)]
-    async with httpx.AsyncClient(
-        base_url=url, cookies={"rd_session": session}, timeout=600
-    ) as http:
+    async with httpx.AsyncClient(base_url=url, cookies=cookies, timeout=600) as http:
         uploader = Uploader(http, drafts, token)
         await uploader.upload(ordinary_photo())  # the image process started, warm
         with TreeMemory(pid) as memory:
