@@ -10,6 +10,7 @@ from typing import Any
 
 from db.engine import atomic
 from db.files import FileStore
+from db.photo_matches import index_photos
 from db.staging import stage_file
 from db.tables import EvidenceFile, ReturnRequest
 from domain.evidence import MAX_FILES, PreparedFile
@@ -32,6 +33,7 @@ async def _store(store: FileStore, prepared: PreparedFile) -> dict[str, Any]:
         "size": len(prepared.content),
         "sha256": prepared.sha256,
         "taken_at": prepared.taken_at,
+        "photo_hashes": prepared.photo_hashes,
     }
 
 
@@ -60,6 +62,7 @@ async def add_to_draft(
                     **fields,
                 )
             ).returning(EvidenceFile.id)
+            await index_photos([(rows[0]["id"], fields["photo_hashes"])])
         return int(rows[0]["id"])
     except BaseException as error:
         await store.delete([fields["stored_name"], fields["thumb_name"]])

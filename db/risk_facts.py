@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from db.effects import jsonable
+from db.photo_matches import reused_photos
 from db.snapshots import RequestRows, aware, moment
 from db.tables import EvidenceFile, ReturnItem, ReturnRequest
 from domain.policy import window_days
@@ -66,6 +67,9 @@ async def risk_at_submit(rows: RequestRows, now: datetime) -> AssessedRisk:
             earliest_photo_taken_at=min(taken) if taken else None,
             delivered_at=aware(rows.row["order.delivered_at"]),
             terminal_transacted_after_request=_transacted_after(rows),
+            photos_reused_from=tuple(
+                match.other_rma for match in await reused_photos(request_id, snapshot.merchant_id)
+            ),
         ),
         now,
     )

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from db.files import FileStore
+from db.photo_matches import index_photos
 from db.tables import EvidenceFile, StagedFile
 from domain.evidence import MAX_FILES
 
@@ -20,6 +21,7 @@ _FILE_FIELDS = (
     "size",
     "sha256",
     "taken_at",
+    "photo_hashes",
 )
 
 
@@ -63,7 +65,7 @@ async def attach_staged(
     )
     if not staged:
         return 0
-    await EvidenceFile.insert(
+    added = await EvidenceFile.insert(
         *[
             EvidenceFile(
                 request=request_id,
@@ -75,7 +77,8 @@ async def attach_staged(
             )
             for row in staged
         ]
-    )
+    ).returning(EvidenceFile.id, EvidenceFile.photo_hashes)
+    await index_photos((row["id"], row["photo_hashes"]) for row in added)
     await StagedFile.delete().where(StagedFile.id.is_in([row["id"] for row in staged]))
     return len(staged)
 

@@ -9,6 +9,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     Serial,
+    SmallInt,
     Text,
     Timestamptz,
     Varchar,
@@ -283,8 +284,24 @@ class EvidenceFile(Table):
     size = BigInt()
     sha256 = Varchar(length=64, index=True)
     taken_at = Timestamptz(null=True, default=None)  # read from the photo before it is stripped
+    photo_hashes = Text(default="")  # domain.photo_hash.PhotoHashes.as_text; "" for a PDF
     uploaded_by = Varchar(length=40)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class PhotoHashEntry(Table):
+    """A stored crop of an evidence photo, indexed for the near-duplicate lookup
+    (domain.photo_hash): its pHash split into four 16-bit parts, each with an index."""
+
+    id: Serial  # the primary key Piccolo adds; declared for type checkers
+    evidence = ForeignKey(references=EvidenceFile, on_delete=OnDelete.cascade, index=True)
+    crop = SmallInt()  # which of STORED_CROPS
+    phash = BigInt()  # signed: a BIGINT holds the 64 bits
+    dhash = BigInt()
+    part0 = Integer(index=True)
+    part1 = Integer(index=True)
+    part2 = Integer(index=True)
+    part3 = Integer(index=True)
 
 
 class StagedFile(Table):
@@ -302,6 +319,7 @@ class StagedFile(Table):
     size = BigInt()
     sha256 = Varchar(length=64)
     taken_at = Timestamptz(null=True, default=None)
+    photo_hashes = Text(default="")
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -356,6 +374,7 @@ TABLES: tuple[type[Table], ...] = (
     Message,
     EvidenceFile,
     StagedFile,
+    PhotoHashEntry,
     Notification,
     OutboxRow,
     JobClaim,

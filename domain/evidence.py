@@ -60,6 +60,8 @@ class PreparedFile:
     thumb: bytes | None
     sha256: str  # of the bytes as uploaded
     taken_at: datetime | None  # read from the photo's metadata before it was stripped
+    # a photo's perceptual hashes (domain.photo_hash.PhotoHashes.as_text); "" for a PDF
+    photo_hashes: str = ""
 
 
 def sniff_format(head: bytes) -> FileFormat | None:

@@ -31,6 +31,9 @@ class RiskInput:
     earliest_photo_taken_at: datetime | None  # from the photos' own metadata, before stripping
     delivered_at: datetime | None
     terminal_transacted_after_request: bool
+    # the RMAs of other merchants' requests whose photos these photos repeat, re-saved,
+    # resized, recoloured or cropped (domain.photo_hash); identical files are counted above
+    photos_reused_from: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,22 @@ def evidence_reused(facts: RiskInput, now: datetime) -> RiskFinding | None:
     )
 
 
+def photo_reused(facts: RiskInput, now: datetime) -> RiskFinding | None:
+    if not facts.photos_reused_from:
+        return None
+    return RiskFinding(
+        "photo_reused",
+        35,
+        Text(
+            N_("%(count)s photo(s) repeat photos of other merchants' requests, altered: %(rmas)s"),
+            {
+                "count": len(facts.photos_reused_from),
+                "rmas": ", ".join(dict.fromkeys(facts.photos_reused_from)),
+            },
+        ),
+    )
+
+
 def photo_before_delivery(facts: RiskInput, now: datetime) -> RiskFinding | None:
     taken, delivered = facts.earliest_photo_taken_at, facts.delivered_at
     if taken is None or delivered is None or taken >= delivered:
@@ -138,6 +157,7 @@ RULES: tuple[Rule, ...] = (
     many_recent_returns,
     late_in_window,
     evidence_reused,
+    photo_reused,
     photo_before_delivery,
     terminal_still_transacting,
 )

@@ -47,6 +47,7 @@ from domain.evidence import (
 )
 from domain.text import Text
 from web.decode_cost import before_opening, fit_to_budget
+from web.photo_hashing import photo_hashes
 
 pillow_heif.register_heif_opener()
 Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS  # Pillow's own bomb check, as a second line
@@ -114,6 +115,7 @@ def _prepare_image(fmt: FileFormat, name: str, content: bytes, digest: str) -> P
     thumb_image = thumb_image.resize(thumb_size, Image.Resampling.LANCZOS, reducing_gap=2.0)
     thumb = BytesIO()
     thumb_image.save(thumb, "JPEG", quality=80)
+    hashes = photo_hashes(upright)
     return PreparedFile(
         original_name=name,
         kind="image",
@@ -123,6 +125,7 @@ def _prepare_image(fmt: FileFormat, name: str, content: bytes, digest: str) -> P
         thumb=thumb.getvalue(),
         sha256=digest,
         taken_at=taken_at,
+        photo_hashes=hashes.as_text() if hashes is not None else "",
     )
 
 

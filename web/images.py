@@ -61,6 +61,9 @@ def _start_image_process(parent_pid: int) -> None:
         # a buffer of more than 256 KB is mapped on its own and given back the moment it is
         # freed, so one file's decoded pixels never stay in the heap while the next decodes
         mallopt(_M_MMAP_THRESHOLD, 256 * 1024)
+    # one file at a time: numpy's BLAS (under the photo hashes) needs no threads of its own,
+    # each of which would reserve memory the cap below counts
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
     from web import image_work  # noqa: F401  (imported now, not on the first file)
 
     limit = _writable_bytes() + MEMORY_HEADROOM

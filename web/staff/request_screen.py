@@ -57,6 +57,7 @@ from web.staff import claims
 from web.staff.claims import Claim
 from web.staff.decisions import READERS, STAFF_ACTIONS, action_of, kept_values
 from web.staff.navigation import staff_nav
+from web.staff.photo_reuse import reused_photos_seen_by
 from web.uploads import UPLOAD_BODY_LIMIT, stage_form_files
 
 GUARDS = [staff_required()]
@@ -166,7 +167,11 @@ async def _full_context(request: Request[Any, Any, Any], page: RequestPage, merc
     """The screen's context with its documents: the screen and a refused decision alike."""
     context = _context(request, page, merchant, claim)
     context["client_name"] = await client_name(page.snapshot.partner_client)
-    supervisor = current_staff(request).role is Role.SUPERVISOR
+    staff = current_staff(request)
+    context["reused"] = await reused_photos_seen_by(
+        page.details.id, page.snapshot.merchant_id, staff.actor
+    )
+    supervisor = staff.role is Role.SUPERVISOR
     context.update(await documents_view(page.details.id, page.snapshot, context["url"],
                                         rma=page.details.rma, may_ask_case_file=supervisor))  # fmt: skip
     return context
