@@ -4,7 +4,7 @@
   transaction) against a plain single-row insert into the same database;
 - pages: rendering the Chinese home page through the whole app against /healthz;
 - domain: `decide` alone, against building the snapshot it reads;
-- and the sections in tests/bench_pages/ (BENCH_SECTIONS=server, staff, workers, images, api, webhooks or imports).
+- and the sections in tests/bench_pages/ (BENCH_SECTIONS=server, staff, workers, images, photos, api, webhooks or imports).
 Run on the embedded default, or with DATABASE_URL / REDIS_URL set like the tests.
 """
 
@@ -144,6 +144,11 @@ async def _run() -> int:
     if os.environ.get("BENCH_SECTIONS") == "workers":  # only PDFs and the SMS pipeline
         await _workers()
         return 0
+    if os.environ.get("BENCH_SECTIONS") == "photos":  # only the re-used photo lookup
+        from tests.bench_pages.photo_lookup import photos_section
+
+        await photos_section()
+        return 0
     if os.environ.get("BENCH_SECTIONS") == "images":  # only what hostile uploads cost
         from tests.bench_pages.images import images_bench
 
@@ -241,6 +246,9 @@ async def _run() -> int:
 
     await imports_section()
     await _staff_at_scale()
+    from tests.bench_pages.photo_lookup import photos_section
+
+    await photos_section()
     from tests.bench_pages.summary import bench_line
 
     print(bench_line())
