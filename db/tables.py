@@ -34,6 +34,7 @@ from db.policy_tables import PolicyVersion as PolicyVersion
 from db.staff_tables import StaffAuditEntry as StaffAuditEntry
 from db.staff_tables import StaffNotification as StaffNotification
 from db.terminal_tables import Terminal as Terminal
+from db.upload_tables import ResumableUpload as ResumableUpload
 
 
 class Merchant(Table):
@@ -374,6 +375,7 @@ TABLES: tuple[type[Table], ...] = (
     Message,
     EvidenceFile,
     StagedFile,
+    ResumableUpload,
     PhotoHashEntry,
     Notification,
     OutboxRow,

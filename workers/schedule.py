@@ -13,6 +13,7 @@ from arq import cron
 
 from db.api_idempotency import purge_expired as purge_expired_keys
 from db.imports import purge_import_files
+from db.resumable import purge_expired_uploads
 from db.schedule import (
     EXPORTS_KEPT,
     STAGED_KEPT,
@@ -53,14 +54,15 @@ async def reminders(ctx: dict[str, Any]) -> str:
 
 async def housekeeping(ctx: dict[str, Any]) -> str:
     """Drafts abandoned for 30 days, files staged a day ago and never attached, uploaded
-    exports a week old."""
+    exports a week old, resumable uploads nobody added to for a day."""
     started, now = time.monotonic(), datetime.now(UTC)
     drafts = await purge_abandoned_drafts(ctx["files"], now)
     staged = await purge_staged(ctx["files"], now - STAGED_KEPT)
     keys = await purge_expired_keys(now)  # the partner API's Idempotency-Keys past 24 hours
     exports = await purge_import_files(ctx["files"], now - EXPORTS_KEPT)
+    uploads = await purge_expired_uploads(ctx["files"], now)  # resumable uploads a day idle
     return _logged("housekeeping", started, {"drafts": drafts, "staged": staged, "keys": keys,
-                                             "exports": exports})  # fmt: skip
+                                             "exports": exports, "uploads": uploads})  # fmt: skip
 
 
 CRON_JOBS = [

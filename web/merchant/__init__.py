@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.merchant import documents, form, home, request_page, signin
+from web.merchant import documents, form, home, request_page, resumable, signin
 
 ROUTES: list[Any] = [
     *signin.ROUTES,
@@ -12,4 +12,5 @@ ROUTES: list[Any] = [
     *form.ROUTES,
     *request_page.ROUTES,
     *documents.ROUTES,
+    *resumable.ROUTES,
 ]
