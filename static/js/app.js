@@ -7,7 +7,8 @@
   // Choosing files starts the upload at once; without this script the Upload button does it.
   document.addEventListener("change", function (event) {
     var input = event.target;
-    if (input.matches && input.matches(".upload-form input[type=file]") && input.files.length) {
+    if (input.matches && input.matches(".upload-form input[type=file]") && input.files.length &&
+        !resumable(input.form)) {
       input.form.requestSubmit();
     }
   });
@@ -105,6 +106,117 @@
       button.hidden = false;
       button.addEventListener("click", function () { scanWithCamera(button); });
     }
+  });
+  // Resumable uploads (the return form's photos): each chosen file is sent in 1 MB chunks over
+  // tus (tus-js-client, loaded on first use), a photo larger than what is kept first made that
+  // size on the phone, each with its progress; a lost connection pauses it and it goes on by
+  // itself when the phone is back online. Where any of that is missing, the form sends the files.
+  var KEPT_EDGE = 3072; // the long edge a photo is kept at (domain.evidence)
+  var tusLoading = null;
+  function resumable(form) {
+    return form && form.hasAttribute("data-resumable") && window.Promise && window.Blob &&
+      window.XMLHttpRequest && "onLine" in navigator;
+  }
+  function loadTus(src) {
+    if (!tusLoading) {
+      tusLoading = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = src;
+        script.onload = function () { resolve(window.tus); };
+        script.onerror = reject;
+        document.head.appendChild(script);
+      });
+    }
+    return tusLoading;
+  }
+  // What to send: the photo drawn upright at the kept size and encoded as JPEG; the file as it
+  // is when it is already that small, not a format the browser decodes, or not made smaller.
+  function toSend(file) {
+    var asIs = { data: file, name: file.name };
+    if (!/^image\/(jpeg|png|webp)$/.test(file.type) || !window.createImageBitmap) {
+      return Promise.resolve(asIs);
+    }
+    return createImageBitmap(file).then(function (bitmap) {
+      var scale = KEPT_EDGE / Math.max(bitmap.width, bitmap.height);
+      if (scale >= 1) { bitmap.close(); return asIs; }
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      bitmap.close();
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) { // Safari may answer PNG for a type it cannot encode
+          var smaller = blob && blob.type === "image/jpeg" && blob.size < file.size;
+          resolve(smaller ? { data: blob, name: file.name.replace(/\.\w+$/, "") + ".jpg" } : asIs);
+        }, "image/jpeg", 0.9);
+      });
+    }).catch(function () { return asIs; });
+  }
+  function uploadRow(list, name) {
+    var row = document.createElement("li");
+    var label = document.createElement("span");
+    var bar = document.createElement("progress");
+    var state = document.createElement("span");
+    label.className = "upload-name"; label.textContent = name;
+    bar.max = 100; bar.value = 0; bar.setAttribute("aria-label", name);
+    state.className = "upload-state";
+    row.append(label, bar, state);
+    list.append(row);
+    return { bar: bar, state: state };
+  }
+  function sendResumably(form, files) {
+    var list = form.querySelector(".uploads");
+    var words = form.dataset;
+    var token = form.querySelector("[name=_csrf_token]").value;
+    var left = files.length, failed = false, paused = [];
+    list.hidden = false;
+    function finished() {
+      left -= 1;
+      if (left === 0 && !failed) { window.location.replace(words.after); }
+    }
+    files.forEach(function (file) {
+      var row = uploadRow(list, file.name);
+      toSend(file).then(function (sending) {
+        var upload = new window.tus.Upload(sending.data, {
+          endpoint: words.resumable,
+          chunkSize: 1024 * 1024,
+          retryDelays: [0, 1000, 3000, 5000, 10000, 20000],
+          metadata: { filename: sending.name },
+          headers: { "X-CSRFToken": token },
+          storeFingerprintForResuming: false,
+          onProgress: function (sent, total) {
+            row.bar.value = Math.round((sent / total) * 100);
+            row.state.textContent = "";
+          },
+          onSuccess: function () { row.bar.value = 100; finished(); },
+          onError: function (error) {
+            if (!navigator.onLine) { // goes on once the phone is back online
+              row.state.textContent = words.paused;
+              paused.push(upload);
+              return;
+            }
+            failed = true;
+            var answer = error.originalResponse;
+            row.state.textContent = (answer && answer.getBody()) || words.failed;
+            finished();
+          }
+        });
+        upload.start();
+      });
+    });
+    window.addEventListener("online", function () {
+      paused.splice(0).forEach(function (upload) { upload.start(); });
+    });
+  }
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!(input.matches && input.matches(".upload-form input[type=file]") && input.files.length &&
+          resumable(input.form))) { return; }
+    var form = input.form, files = Array.prototype.slice.call(input.files);
+    loadTus(form.dataset.tusSrc).then(function () {
+      input.value = "";
+      sendResumably(form, files);
+    }, function () { form.requestSubmit(); });
   });
   // Error pages after a post offer "back to the form": the browser's Back keeps what was typed.
   document.addEventListener("click", function (event) {
