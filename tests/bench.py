@@ -205,6 +205,11 @@ async def _run() -> int:
     print(f"  ratio one decide / one snapshot load: {decided / 1000 / build:.4f}x")
 
     print("pages")
+    rma = (
+        await ReturnRequest.select(ReturnRequest.rma).where(ReturnRequest.id == requests[0]).first()
+    )["rma"]
+    # the app's lifespan opens its own pool on the test client's loop: while it runs, this
+    # loop reads nothing from the database (a PostgreSQL pool belongs to one loop)
     async with AsyncTestClient(app=create_app(Settings.from_env())) as client:
         health = await _timed("baseline: GET /healthz", 200, lambda i: client.get("/healthz"))
         home = await _timed("GET / (zh-CN home page)", 200, lambda i: client.get("/"))
@@ -213,11 +218,6 @@ async def _run() -> int:
         print(f"  home page size: {size} bytes uncompressed")
 
         await factories.sign_in(client, merchant_id)
-        rma = (
-            await ReturnRequest.select(ReturnRequest.rma)
-            .where(ReturnRequest.id == requests[0])
-            .first()
-        )["rma"]
         mine = await _timed("GET / signed in (200 requests listed)", 50, lambda i: client.get("/"))
         print(f"  ratio signed-in home / healthz: {mine / health:.1f}x")
         page = await _timed(f"GET /returns/{rma}", 100, lambda i: client.get(f"/returns/{rma}"))
@@ -228,6 +228,9 @@ async def _run() -> int:
             lambda i: client.get(f"/returns/{rma}/status?v=2.0", headers={"HX-Request": "true"}),
         )
         print(f"  ratio poll / healthz: {poll / health:.1f}x")
+    # the workers' figures as a worker process runs: its own pool, on this loop
+    bind_database(os.environ["DATABASE_URL"], 10)
+    await open_database()
     from tests.bench_pages.workers import workers_section
 
     await workers_section()
