@@ -42,6 +42,21 @@ async def _to_step_2(page: Page, base: str) -> None:
     await expect(page.get_by_text("第 2 步，共 5 步")).to_be_visible()
 
 
+async def to_step_3(page: Page, base: str) -> None:
+    """Steps 1 and 2 done; at the photos, once the page is ready."""
+    await _to_step_2(page, base)
+    await page.locator("input[name=reason][value=quality_defect]").check()
+    await page.locator("textarea[name=description]").fill("屏幕碎裂，无法显示。")
+    await page.locator("form[method=post] button[type=submit]").first.click()
+    await expect(page.get_by_text("第 3 步，共 5 步")).to_be_visible()
+    # the picker uploads in place once htmx has taken the page; a file chosen before that goes
+    # the way it does without script (a page load, a step in the history): as a person would,
+    # choose once the page is ready
+    await page.wait_for_function(
+        "typeof htmx !== 'undefined' && document.readyState === 'complete'"
+    )
+
+
 async def _refuse_step_2(page: Page) -> None:
     # "other" needs a description: leave it empty and send
     await page.locator("input[name=reason][value=other]").check()
@@ -76,17 +91,7 @@ async def test_uploading_at_step_3_costs_no_extra_press_of_back(
     live_server: str, page: Page, tmp_path: Path
 ) -> None:
     await _merchant_with_an_order()
-    await _to_step_2(page, live_server)
-    await page.locator("input[name=reason][value=quality_defect]").check()
-    await page.locator("textarea[name=description]").fill("屏幕碎裂，无法显示。")
-    await page.locator("form[method=post] button[type=submit]").first.click()
-    await expect(page.get_by_text("第 3 步，共 5 步")).to_be_visible()
-    # the picker uploads in place once htmx has taken the page; a file chosen before that goes
-    # the way it does without script (a page load, a step in the history): as a person would,
-    # choose once the page is ready
-    await page.wait_for_function(
-        "typeof htmx !== 'undefined' && document.readyState === 'complete'"
-    )
+    await to_step_3(page, live_server)
 
     for count, name in enumerate(("one.jpg", "two.jpg"), start=1):
         await page.locator("input[name=files]").set_input_files(str(_photo(tmp_path, name)))

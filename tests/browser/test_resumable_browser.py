@@ -9,10 +9,10 @@ import random
 from pathlib import Path
 
 from PIL import Image
-from playwright.async_api import BrowserContext, Page, Request, expect
+from playwright.async_api import BrowserContext, Request, expect
 
 from tests.browser.conftest import PHONE_VIEWPORT
-from tests.browser.test_phone_findings_browser import _merchant_with_an_order, _to_step_2
+from tests.browser.test_phone_findings_browser import _merchant_with_an_order, to_step_3
 from tests.photo_scenes import jpeg, scene
 
 
@@ -26,17 +26,6 @@ def _noisy_photo(path: Path, size: tuple[int, int], quality: int) -> Path:
     return path
 
 
-async def _at_step_3(page: Page, base: str) -> None:
-    await _to_step_2(page, base)
-    await page.locator("input[name=reason][value=quality_defect]").check()
-    await page.locator("textarea[name=description]").fill("屏幕碎裂，无法显示。")
-    await page.locator("form[method=post] button[type=submit]").first.click()
-    await expect(page.get_by_text("第 3 步，共 5 步")).to_be_visible()
-    await page.wait_for_function(
-        "typeof htmx !== 'undefined' && document.readyState === 'complete'"
-    )
-
-
 async def test_an_upload_cut_off_halfway_finishes_when_the_connection_returns(
     live_server: str, browser_contexts: list[BrowserContext], tmp_path: Path
 ) -> None:
@@ -44,7 +33,7 @@ async def test_an_upload_cut_off_halfway_finishes_when_the_connection_returns(
     page = await context.new_page()
     await page.set_viewport_size(PHONE_VIEWPORT)
     await _merchant_with_an_order()
-    await _at_step_3(page, live_server)
+    await to_step_3(page, live_server)
     photo = _noisy_photo(tmp_path / "cracked.jpg", (1800, 1200), 90)  # under the kept size
     cdp = await context.new_cdp_session(page)
     await cdp.send("Network.enable")
@@ -79,7 +68,7 @@ async def test_a_12_mp_photo_is_sent_at_the_kept_size(
     context = browser_contexts[0]
     page = await context.new_page()
     await _merchant_with_an_order()
-    await _at_step_3(page, live_server)
+    await to_step_3(page, live_server)
     photo = tmp_path / "big.jpg"  # 12 MP, as a phone takes it
     photo.write_bytes(jpeg(scene(11).resize((4000, 3000)), 95))
     lengths: list[int] = []

@@ -71,3 +71,15 @@ def test_a_variant_matches_no_other_photo() -> None:
 def test_a_photo_without_features_is_not_hashed() -> None:
     blank = prepare("wall.jpg", jpeg(Image.new("RGB", (1200, 900), (200, 200, 196))))
     assert getattr(blank, "photo_hashes", None) == ""
+
+
+def test_the_phash_is_imagehashs_own() -> None:
+    """The image process takes pHash's DCT without SciPy (web.photo_hashing): the same bits."""
+    import imagehash
+
+    from web.photo_hashing import _phash
+
+    for seed in range(8):
+        image = scene(seed)
+        for shown in (image, image.crop((0, 0, 900, 700)), image.resize((300, 200))):
+            assert str(_phash(shown)) == str(imagehash.phash(shown))
