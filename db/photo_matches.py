@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from db.tables import EvidenceFile, PhotoHashEntry
-from domain.photo_hash import PhotoHash, PhotoHashes, closest, parts, signed, unsigned
+from domain.photo_hash import PhotoHash, PhotoHashes, StoredCrop, nearest, parts, signed, unsigned
 
 # candidates read for one request at most: real photos' hashes cluster (a dark terminal on a
 # light counter), and a lookup must stay bounded whatever the index holds
@@ -42,29 +42,31 @@ async def index_photos(files: Iterable[tuple[int, str]]) -> None:
 
 
 async def reused_photos(request_id: int, merchant_id: int) -> list[PhotoMatch]:
-    """This request's photos that repeat a photo on another merchant's submitted request —
-    identical files excepted (the exact-hash rule counts those) — the nearest match of each."""
-    files = await EvidenceFile.select(
-        EvidenceFile.id, EvidenceFile.sha256, EvidenceFile.photo_hashes
-    ).where((EvidenceFile.request == request_id) & (EvidenceFile.photo_hashes != ""))
-    photos = {
-        row["id"]: (row["sha256"], hashes)
+    """This request's photos that repeat a photo on another merchant's submitted request, the
+    nearest match of each (domain.photo_hash.nearest)."""
+    files = (
+        await EvidenceFile.select(EvidenceFile.id, EvidenceFile.sha256, EvidenceFile.photo_hashes)
+        .where((EvidenceFile.request == request_id) & (EvidenceFile.photo_hashes != ""))
+        .order_by(EvidenceFile.id)
+    )
+    photos = [
+        (row["id"], row["sha256"], hashes)
         for row in files
         if (hashes := PhotoHashes.from_text(row["photo_hashes"])) is not None
-    }
+    ]
     if not photos:
         return []
-    found: dict[int, PhotoMatch] = {}
-    for row in await _candidates([h for _, h in photos.values()], merchant_id):
-        stored = PhotoHash(unsigned(row["phash"]), unsigned(row["dhash"]))
-        for evidence_id, (sha256, hashes) in photos.items():
-            bits = closest(hashes, stored)
-            if bits is None or row["sha256"] == sha256:
-                continue
-            seen = found.get(evidence_id)
-            if seen is None or bits < seen.bits:
-                found[evidence_id] = PhotoMatch(evidence_id, row["evidence"], row["rma"], bits)
-    return [found[evidence_id] for evidence_id in sorted(found)]
+    rows = await _candidates([hashes for _, _, hashes in photos], merchant_id)
+    rmas = {row["evidence"]: row["rma"] for row in rows}
+    found = [StoredCrop(row["evidence"], row["sha256"],
+                        PhotoHash(unsigned(row["phash"]), unsigned(row["dhash"])))
+             for row in rows]  # fmt: skip
+    matches = []
+    for evidence_id, sha256, hashes in photos:
+        if (match := nearest(hashes, sha256, found)) is not None:
+            crop, bits = match
+            matches.append(PhotoMatch(evidence_id, crop.photo, rmas[crop.photo], bits))
+    return matches
 
 
 async def _candidates(photos: list[PhotoHashes], merchant_id: int) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from db.files import FileStore
 from db.tables import ResumableUpload
@@ -19,11 +20,12 @@ class Upload:
     length: int
     offset: int
     expires_at: datetime
+    parts: tuple[str, ...] = ()  # the file store's names of what has arrived, in order
 
 
-def _upload(row: dict[str, object]) -> Upload:
-    return Upload(str(row["key"]), int(row["request_id"]), str(row["filename"]),  # type: ignore[call-overload]
-                  int(row["length"]), int(row["offset"]), row["expires_at"])  # type: ignore[arg-type, call-overload]  # fmt: skip
+def _upload(row: dict[str, Any]) -> Upload:
+    return Upload(row["key"], row["request_id"], row["filename"], row["length"], row["offset"],
+                  row["expires_at"], tuple(row["parts"].split()))  # fmt: skip
 
 
 async def new_upload(
@@ -59,15 +61,6 @@ async def moved_on(key: str, was: int, now_at: int, part: str, expires_at: datet
         .returning(ResumableUpload.key)
     )  # fmt: skip
     return bool(moved)
-
-
-async def upload_parts(key: str) -> list[str]:
-    row = (
-        await ResumableUpload.select(ResumableUpload.parts)
-        .where(ResumableUpload.key == key)
-        .first()
-    )
-    return str(row["parts"]).split() if row else []
 
 
 async def forget_upload(key: str) -> None:

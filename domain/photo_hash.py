@@ -19,6 +19,7 @@ measure.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 HASH_BITS = 64
@@ -98,6 +99,25 @@ def closest(new: PhotoHashes, stored: PhotoHash) -> int | None:
         if near(q, stored)
     ]
     return min(found) if found else None
+
+
+@dataclass(frozen=True)
+class StoredCrop:
+    """A stored crop of a photo on another request, as the lookup found it."""
+
+    photo: int  # the evidence file's id
+    sha256: str  # of the photo's file as uploaded
+    hash: PhotoHash
+
+
+def nearest(
+    new: PhotoHashes, sha256: str, found: Iterable[StoredCrop]
+) -> tuple[StoredCrop, int] | None:
+    """The stored crop this new photo repeats most nearly, and how many bits apart; an identical
+    file is not counted here (the exact-hash rule counts those)."""
+    near_ones = [(crop, bits) for crop in found if crop.sha256 != sha256
+                 if (bits := closest(new, crop.hash)) is not None]  # fmt: skip
+    return min(near_ones, key=lambda pair: pair[1], default=None)
 
 
 def parts(value: int) -> tuple[int, ...]:

@@ -1,6 +1,6 @@
-"""The tus 1.0.0 resumable-upload protocol's rules, as ReturnDesk speaks it (core, creation,
-creation-with-upload, termination, expiration, checksum with SHA-1): what a request's headers
-mean, and whether a chunk may be taken. web.merchant.resumable answers over HTTP."""
+"""The tus 1.0.0 resumable-upload protocol as ReturnDesk speaks it (core, creation,
+creation-with-upload, termination, expiration, checksum with SHA-1): its limits, and what a
+request's headers mean. web.merchant.resumable answers over HTTP."""
 
 from __future__ import annotations
 
@@ -28,8 +28,7 @@ CHECKSUM_MISMATCH = 460  # tus's own status
 
 @dataclass(frozen=True)
 class Checksum:
-    algorithm: str
-    digest: bytes
+    digest: bytes  # SHA-1, the one algorithm offered
 
     def matches(self, content: bytes) -> bool:
         return hashlib.sha1(content).digest() == self.digest  # noqa: S324  (tus names SHA-1)
@@ -49,19 +48,16 @@ def metadata(header: str) -> dict[str, str] | None:
     return found
 
 
-def checksum(header: str) -> Checksum | str | None:
-    """Upload-Checksum: `sha1 <base64 digest>`. None when absent; "bad" when malformed or not
-    an algorithm ReturnDesk reads (a 400)."""
+def checksum(header: str) -> Checksum | None:
+    """Upload-Checksum: `sha1 <base64 digest>`; None when absent. ValueError when malformed or
+    not an algorithm ReturnDesk reads (a 400)."""
     if not header:
         return None
     algorithm, _, encoded = header.strip().partition(" ")
-    if algorithm.lower() != CHECKSUMS:
-        return "bad"
-    try:
-        digest = base64.b64decode(encoded, validate=True)
-    except binascii.Error:
-        return "bad"
-    return Checksum(algorithm, digest) if len(digest) == 20 else "bad"
+    digest = base64.b64decode(encoded, validate=True)  # binascii.Error is a ValueError
+    if algorithm.lower() != CHECKSUMS or len(digest) != 20:
+        raise ValueError(header)
+    return Checksum(digest)
 
 
 def whole_number(header: str) -> int | None:

@@ -29,6 +29,19 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
+def server_processes(supervisor: int) -> list[int]:
+    """A multi-process web server's serving processes: the supervisor's children uvicorn started
+    with multiprocessing's spawn (not their own children, such as an image process)."""
+    found = []
+    for pid in _children(supervisor):
+        try:
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+        except OSError:  # ended while we looked
+            pass
+    return found
+
+
 def _status_mb(pid: int) -> tuple[str, float, float] | None:
     """(name, resident now, its peak so far) in MB; None once the process is gone."""
     try:

@@ -4,12 +4,12 @@
   "use strict";
   // With this script, choosing files uploads them: the Upload button is for pages without it.
   document.documentElement.classList.add("js");
-  // Choosing files starts the upload at once; without this script the Upload button does it.
+  // Choosing files starts the upload at once (resumably where the form offers it, below);
+  // without this script the Upload button does it.
   document.addEventListener("change", function (event) {
     var input = event.target;
-    if (input.matches && input.matches(".upload-form input[type=file]") && input.files.length &&
-        !resumable(input.form)) {
-      input.form.requestSubmit();
+    if (input.matches && input.matches(".upload-form input[type=file]") && input.files.length) {
+      if (resumable(input.form)) { sendChosen(input); } else { input.form.requestSubmit(); }
     }
   });
   // A one-file picker (a spreadsheet to import) names the file chosen; without this script the
@@ -111,7 +111,6 @@
   // tus (tus-js-client, loaded on first use), a photo larger than what is kept first made that
   // size on the phone, each with its progress; a lost connection pauses it and it goes on by
   // itself when the phone is back online. Where any of that is missing, the form sends the files.
-  var KEPT_EDGE = 3072; // the long edge a photo is kept at (domain.evidence)
   var tusLoading = null;
   function resumable(form) {
     return form && form.hasAttribute("data-resumable") && window.Promise && window.Blob &&
@@ -131,13 +130,13 @@
   }
   // What to send: the photo drawn upright at the kept size and encoded as JPEG; the file as it
   // is when it is already that small, not a format the browser decodes, or not made smaller.
-  function toSend(file) {
+  function toSend(file, keptEdge) {
     var asIs = { data: file, name: file.name };
     if (!/^image\/(jpeg|png|webp)$/.test(file.type) || !window.createImageBitmap) {
       return Promise.resolve(asIs);
     }
     return createImageBitmap(file).then(function (bitmap) {
-      var scale = KEPT_EDGE / Math.max(bitmap.width, bitmap.height);
+      var scale = keptEdge / Math.max(bitmap.width, bitmap.height);
       if (scale >= 1) { bitmap.close(); return asIs; }
       var canvas = document.createElement("canvas");
       canvas.width = Math.round(bitmap.width * scale);
@@ -176,7 +175,7 @@
     }
     files.forEach(function (file) {
       var row = uploadRow(list, file.name);
-      toSend(file).then(function (sending) {
+      toSend(file, Number(words.keptEdge)).then(function (sending) {
         var upload = new window.tus.Upload(sending.data, {
           endpoint: words.resumable,
           chunkSize: 1024 * 1024,
@@ -208,16 +207,13 @@
       paused.splice(0).forEach(function (upload) { upload.start(); });
     });
   }
-  document.addEventListener("change", function (event) {
-    var input = event.target;
-    if (!(input.matches && input.matches(".upload-form input[type=file]") && input.files.length &&
-          resumable(input.form))) { return; }
+  function sendChosen(input) {
     var form = input.form, files = Array.prototype.slice.call(input.files);
     loadTus(form.dataset.tusSrc).then(function () {
       input.value = "";
       sendResumably(form, files);
     }, function () { form.requestSubmit(); });
-  });
+  }
   // Error pages after a post offer "back to the form": the browser's Back keeps what was typed.
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("a.js-back");

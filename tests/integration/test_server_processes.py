@@ -20,21 +20,9 @@ import httpx
 import pytest
 
 from tests.integration.live import free_port, healthy, web_server
-from tests.process_memory import process_tree
+from tests.process_memory import server_processes
 
 ABSENT_SECONDS = 4
-
-
-def _serving(supervisor: int) -> list[int]:
-    """The server's processes (uvicorn starts each with multiprocessing's spawn)."""
-    found = []
-    for pid in process_tree(supervisor)[1:]:
-        try:
-            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                found.append(pid)
-        except OSError:
-            pass
-    return found
 
 
 def _alive(pid: int) -> bool:
@@ -128,8 +116,8 @@ def test_a_database_that_is_not_migrated_is_refused_without_waiting(tmp_path: Pa
 
 def test_the_processes_end_with_a_killed_supervisor(tmp_path: Path) -> None:
     with web_server(tmp_path, processes=2) as (url, supervisor):
-        assert _wait_for(lambda: len(_serving(supervisor)) == 2, 20)
-        processes = _serving(supervisor)
+        assert _wait_for(lambda: len(server_processes(supervisor)) == 2, 20)
+        processes = server_processes(supervisor)
         os.kill(supervisor, signal.SIGKILL)
         # each finishes what it holds and ends; none goes on serving the shared socket
         assert _wait_for(lambda: not any(_alive(pid) for pid in processes), 15)

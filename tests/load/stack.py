@@ -212,9 +212,9 @@ class Stack:
     def kill_web_process(self) -> int:
         """SIGKILL one of the web server's processes; its supervisor starts another."""
         assert self.web is not None
-        from tests.process_memory import process_tree
+        from tests.process_memory import server_processes
 
-        serving = [pid for pid in process_tree(self.web.pid)[1:] if _is_server(pid)]
+        serving = server_processes(self.web.pid)
         os.kill(serving[0], signal.SIGKILL)
         return serving[0]
 
@@ -232,13 +232,6 @@ class Stack:
         finally:
             await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
             await admin.close()
-
-
-def _is_server(pid: int) -> bool:
-    try:
-        return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
 
 
 def main() -> int:

@@ -12,6 +12,7 @@ it (another session is told there is no such upload), and one nobody adds to for
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ from litestar.params import FromPath
 
 from db.evidence import add_to_draft
 from db.files import FileStore
-from db.resumable import Upload, forget_upload, moved_on, new_upload, owned_upload, upload_parts
+from db.resumable import Upload, forget_upload, moved_on, new_upload, owned_upload
 from domain import tus
 from domain.evidence import clean_name, too_many
 from domain.text import Text
@@ -89,9 +90,9 @@ async def create(request: Request[Any, Any, Any], draft_id: FromPath[str]) -> Re
 @get(f"{UPLOADS}/{{key:str}}", guards=GUARDS, name="resumable_offset")
 async def offset(request: Request[Any, Any, Any], key: FromPath[str]) -> Response[Any]:
     """HEAD (the app answers a HEAD with its GET, without the body): how much has arrived."""
-    upload, refused = await _found(request, key)
-    if upload is None:
-        return refused
+    upload = await _found(request, key)
+    if isinstance(upload, Response):
+        return upload
     return _answer(200, {"Upload-Offset": str(upload.offset), "Upload-Length": str(upload.length),
                          "Upload-Expires": tus.expires_header(upload.expires_at)})  # fmt: skip
 
@@ -103,9 +104,9 @@ async def chunk(request: Request[Any, Any, Any], key: FromPath[str]) -> Response
         return refused
     if request.headers.get("content-type") != tus.CHUNK_TYPE:
         return _answer(415, words=_("This upload could not be understood."))
-    upload, refused = await _found(request, key)
-    if upload is None:
-        return refused
+    upload = await _found(request, key)
+    if isinstance(upload, Response):
+        return upload
     claimed = tus.whole_number(request.headers.get("upload-offset", ""))
     if claimed is None:
         return _answer(400, words=_("This upload could not be understood."))
@@ -116,20 +117,21 @@ async def chunk(request: Request[Any, Any, Any], key: FromPath[str]) -> Response
 async def terminate(request: Request[Any, Any, Any], key: FromPath[str]) -> Response[Any]:
     if (refused := _wrong_version(request)) is not None:
         return refused
-    upload, refused = await _found(request, key)
-    if upload is None:
-        return refused
+    upload = await _found(request, key)
+    if isinstance(upload, Response):
+        return upload
     await _end(request.app.state.files, upload)
     return _answer(204)
 
 
-async def _found(request: Request[Any, Any, Any], key: str) -> tuple[Upload | None, Response[Any]]:
+async def _found(request: Request[Any, Any, Any], key: str) -> Upload | Response[Any]:
+    """This session's upload at `key`, or the answer that it has none there (any more)."""
     upload = await owned_upload(key, _owner(request))
     if upload is None:
-        return None, _answer(404, words=_("There is no such upload."))
+        return _answer(404, words=_("There is no such upload."))
     if upload.expires_at <= datetime.now(UTC):
-        return None, _answer(410, words=_("This upload has expired. Please choose the file again."))
-    return upload, _answer(200)
+        return _answer(410, words=_("This upload has expired. Please choose the file again."))
+    return upload
 
 
 async def _take_chunk(
@@ -138,15 +140,17 @@ async def _take_chunk(
     """Keep what the request brings at `claimed` (all it brought before a cut-off too)."""
     if claimed != upload.offset:
         return _answer(409, {"Upload-Offset": str(upload.offset)})
-    expected = tus.checksum(request.headers.get("upload-checksum", ""))
-    if expected == "bad":
+    try:
+        expected = tus.checksum(request.headers.get("upload-checksum", ""))
+    except ValueError:
         return _answer(400, words=_("This upload could not be understood."))
     content, whole = await _received(request, upload.length - upload.offset)
     if content is None:
         return _answer(413, words=_("A file may be at most 10 MB."))
-    if isinstance(expected, tus.Checksum) and not (whole and expected.matches(content)):
+    if expected is not None and not (whole and expected.matches(content)):
         return _answer(tus.CHECKSUM_MISMATCH, {"Upload-Offset": str(upload.offset)})
     store: FileStore = request.app.state.files
+    parts = upload.parts
     if content:
         part = await store.save(content, ".part")
         expires = datetime.now(UTC) + tus.EXPIRES_AFTER
@@ -155,10 +159,11 @@ async def _take_chunk(
         ):
             await store.delete([part])  # another chunk got there first
             return _answer(409, {"Upload-Offset": str(upload.offset)})
+        parts = (*parts, part)
     at = upload.offset + len(content)
     if at < upload.length:
         return _answer(204, {"Upload-Offset": str(at)})
-    return await _complete(request, upload.key, at)
+    return await _complete(request, replace(upload, offset=at, parts=parts))
 
 
 async def _received(request: Request[Any, Any, Any], room: int) -> tuple[bytes | None, bool]:
@@ -175,27 +180,26 @@ async def _received(request: Request[Any, Any, Any], room: int) -> tuple[bytes |
     return bytes(received), True
 
 
-async def _complete(request: Request[Any, Any, Any], key: str, at: int) -> Response[Any]:
+async def _complete(request: Request[Any, Any, Any], upload: Upload) -> Response[Any]:
     """The whole file is here: checked and re-encoded, then added to the draft, as the form's."""
-    upload = await owned_upload(key, _owner(request))
-    assert upload is not None
     store: FileStore = request.app.state.files
-    parts = await upload_parts(key)
-    content = b"".join([await store.read(name) for name in parts])
+    content = b"".join([await store.read(name) for name in upload.parts])
     await _end(store, upload)
+    done = {"Upload-Offset": str(upload.offset)}
+    draft = await own_draft(request, str(upload.request_id))
+    if not draft.is_draft:
+        return _answer(409, done, _("This return request has already been submitted."))
     prepared = await prepare_upload(upload.filename, content)
-    done = {"Upload-Offset": str(at)}
     if isinstance(prepared, Text):  # refused by content, as the form's uploads are
         return _answer(422, done, render_text(prepared))
-    draft = await own_draft(request, str(upload.request_id))
     if await add_to_draft(store, draft.id, draft.merchant_id, prepared) is None:
         return _answer(422, done, render_text(too_many(upload.filename)))
     return _answer(204, done)
 
 
 async def _end(store: FileStore, upload: Upload) -> None:
-    await store.delete(await upload_parts(upload.key))
     await forget_upload(upload.key)
+    await store.delete(upload.parts)
 
 
 ROUTES: list[Any] = [options, create, offset, chunk, terminate]

@@ -11,7 +11,7 @@ from db.drafts import Draft, mark_reached
 from db.errors import NotFound
 from db.evidence import add_to_draft, draft_files, remove_from_draft
 from db.policies import current_policy
-from domain.evidence import MAX_FILES, room_left, too_many
+from domain.evidence import MAX_FILES, STORED_EDGE, room_left, too_many
 from domain.labels import REASON_LABELS
 from domain.policy import evidence_required
 from web.i18n import gettext as _
@@ -40,6 +40,7 @@ async def show(
         files=files,
         room=room_left(len(files)),
         max_files=MAX_FILES,
+        kept_edge=STORED_EDGE,  # a photo larger than this is made this size on the phone
         evidence_required=evidence_required(policy, draft.reason),
         reason_label=_(REASON_LABELS[draft.reason]) if draft.reason else "",
         problems=problems or [],
