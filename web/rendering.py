@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import MediaType, Request, Response
 from markupsafe import Markup
 
+from domain.serials import normalise_serial
 from settings import PROJECT_ROOT
 from web import i18n
 from web.csrf import FIELD as CSRF_FIELD
@@ -59,6 +60,7 @@ def build_environment(
     )
     env.filters["html_attrs"] = html_attrs
     env.filters["machine_time"] = i18n.machine_time
+    env.filters["serial"] = normalise_serial  # as the form's check reads an SN (a scanner's too)
     env.globals["static"] = static_url
     env.globals["format_when"] = i18n.format_when
     env.globals["render_text"] = i18n.render_text

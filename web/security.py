@@ -9,10 +9,13 @@ from web import i18n
 from web.cookies import LANGUAGE, cookies_of
 
 # No inline script anywhere: htmx is loaded from /static and configured through a meta tag.
+# 'wasm-unsafe-eval' lets the camera reader compile its WebAssembly (served from /static, as
+# every script is); it allows no eval of script. Site-wide, since a boosted navigation keeps the
+# policy of the page first loaded: a per-page policy would hold only after a full load.
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
-        "script-src 'self'",
+        "script-src 'self' 'wasm-unsafe-eval'",
         "style-src 'self'",
         "img-src 'self' data: blob:",
         "connect-src 'self'",

@@ -81,52 +81,140 @@
       if (event.detail.xhr.status < 500) { poller.remove(); }
     }
   });
-  // Receiving: where the browser reads barcodes (BarcodeDetector), the camera fills the scan
-  // field and opens the receipt; elsewhere the field (a scanner types into it) is all there is.
-  function scanWithCamera(button) {
-    var form = button.form, video = form.querySelector("[data-scan-video]");
-    var detector = new window.BarcodeDetector({ formats: ["qr_code", "code_128"] });
-    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
-      video.srcObject = stream; video.hidden = false; video.play();
-      var look = function () {
-        detector.detect(video).then(function (codes) {
-          if (codes.length) {
-            stream.getTracks().forEach(function (track) { track.stop(); });
-            form.querySelector("input[name=code]").value = codes[0].rawValue;
-            form.requestSubmit();
-          } else { window.setTimeout(look, 250); }
-        }, function () { window.setTimeout(look, 500); });
-      };
-      look();
-    }, function () { button.hidden = true; });
+  // A script of ours (a vendored library), loaded once, on first use.
+  var scripts = {};
+  function loadScript(src) {
+    if (!scripts[src]) {
+      scripts[src] = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = src;
+        script.onload = resolve;
+        script.onerror = function () { delete scripts[src]; reject(); }; // a tap may try again
+        document.head.appendChild(script);
+      });
+    }
+    return scripts[src];
   }
-  document.addEventListener("DOMContentLoaded", function () {
-    var button = document.querySelector("[data-scan-camera]");
-    if (button && "BarcodeDetector" in window && navigator.mediaDevices) {
-      button.hidden = false;
-      button.addEventListener("click", function () { scanWithCamera(button); });
+  // The camera reader (macros/scanner.html): the browser's own BarcodeDetector where it reads
+  // these formats, else the barcode-detector polyfill (ZXing in WebAssembly, about 450 KB),
+  // loaded only when someone taps scan.
+  var FORMATS = ["code_128", "qr_code", "data_matrix"];
+  var detecting = null;
+  function detector(box) {
+    if (!detecting) {
+      var Native = window.BarcodeDetector;
+      var native = Native && Native.getSupportedFormats ? Native.getSupportedFormats() : Promise.resolve([]);
+      detecting = native.then(function (formats) {
+        var read = FORMATS.filter(function (format) { return formats.indexOf(format) >= 0; });
+        if (read.indexOf("code_128") >= 0 && read.indexOf("qr_code") >= 0) {
+          return new Native({ formats: read });
+        }
+        return loadScript(box.dataset.scannerSrc).then(function () {
+          var api = window.BarcodeDetectionAPI;
+          api.prepareZXingModule({ overrides: { locateFile: function (path, prefix) {
+            return /\.wasm$/.test(path) ? box.dataset.scannerWasm : prefix + path;
+          } } });
+          return new api.BarcodeDetector({ formats: FORMATS });
+        });
+      });
+      detecting.catch(function () { detecting = null; });
+    }
+    return detecting;
+  }
+  // What the reader says under its button; a refusal (not read, or not this order's) in red.
+  function say(box, words, code, refused) {
+    var said = box.querySelector(".scanner-said");
+    said.textContent = (words || "").replace("{code}", code || "");
+    said.classList.toggle("scanner-said-refused", !!refused);
+  }
+  function refuse(box, words, code) { say(box, words, code, true); }
+  // Why the camera cannot be used, in words: not allowed, none there, or none for pages here.
+  function cameraRefused(box, error) {
+    var words = box.dataset, name = error && error.name;
+    var denied = name === "NotAllowedError" || name === "SecurityError";
+    var absent = name === "NotFoundError" || name === "OverconstrainedError" || name === "NotReadableError";
+    if (denied) { refuse(box, words.wordsDenied); } else if (absent) { refuse(box, words.wordsAbsent); } else {
+      var wechat = /MicroMessenger/i.test(navigator.userAgent);
+      refuse(box, words.wordsUnavailable + (wechat ? " " + words.wordsWechat : ""));
+    }
+  }
+  function scan(box) {
+    if (box.stopScan) { return; } // already looking
+    if (!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia)) {
+      cameraRefused(box, null);
+      return;
+    }
+    var view = box.querySelector(".scanner-view"), video = box.querySelector("video");
+    var stream = null, live = true, tries = 0;
+    function stop() {
+      live = false; box.stopScan = null;
+      if (stream) { stream.getTracks().forEach(function (track) { track.stop(); }); }
+      view.hidden = true; video.srcObject = null;
+    }
+    function look(reader) {
+      // stopped, or the page navigated away (a boosted swap): the camera goes off
+      if (!live || !document.contains(box)) { if (live) { stop(); } return; }
+      if (video.readyState < 2) { window.setTimeout(look, 200, reader); return; }
+      reader.detect(video).then(function (codes) {
+        tries += 1;
+        if (!live) { return; }
+        if (codes.length) { stop(); found(box, codes[0].rawValue); } else { window.setTimeout(look, 200, reader); }
+      }, function () {
+        // the first reading failing is the reader itself (its WebAssembly not loaded)
+        if (tries === 0 && live) { stop(); refuse(box, box.dataset.wordsFailed); } else { window.setTimeout(look, 400, reader); }
+      });
+    }
+    box.stopScan = stop;
+    say(box, box.dataset.wordsLooking);
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false }).then(function (camera) {
+      stream = camera;
+      if (!live) { stop(); return; }
+      video.srcObject = stream; view.hidden = false; video.play();
+      detector(box).then(look, function () { if (live) { stop(); refuse(box, box.dataset.wordsFailed); } });
+    }, function (error) { if (live) { stop(); cameraRefused(box, error); } });
+  }
+  // A code read: into its field (an SN as the form reads it: no spaces or dashes, capitals), or
+  // ticking the order's unit with that SN; a code that is not one of the order's units is said.
+  function found(box, raw) {
+    var words = box.dataset;
+    var code = box.hasAttribute("data-scan-serial") ? raw.replace(/[\s-]/g, "").toUpperCase() : raw.trim();
+    var listed = (words.scanListed || "").split(" ").filter(Boolean);
+    if (box.hasAttribute("data-scan-picks")) {
+      var unit = Array.prototype.find.call(box.closest("form").querySelectorAll("input[data-sn]"),
+        function (input) { return input.dataset.sn === code; });
+      if (!unit) { refuse(box, words.wordsNotOurs, code); return; }
+      var held = unit.disabled && unit.closest(".item").querySelector(".field-hint");
+      if (held) { refuse(box, held.textContent); return; }
+      unit.checked = true; unit.focus();
+      say(box, words.wordsTicked, code);
+      return;
+    }
+    if (listed.length && listed.indexOf(code) < 0) { refuse(box, words.wordsNotOurs, code); return; }
+    var field = document.getElementById(words.scanFills);
+    var item = field.closest(".item"), tick = item && item.querySelector(".check input");
+    if (tick) { tick.checked = true; }
+    field.value = code;
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+    say(box, words.wordsRead, code);
+    if (box.hasAttribute("data-scan-submit")) { field.form.requestSubmit(); }
+  }
+  document.addEventListener("click", function (event) {
+    var start = event.target.closest && event.target.closest("[data-scan-start]");
+    var stop = event.target.closest && event.target.closest("[data-scan-stop]");
+    if (start) { scan(start.closest("[data-scanner]")); }
+    if (stop) {
+      var box = stop.closest("[data-scanner]");
+      if (box.stopScan) { box.stopScan(); }
+      say(box, "");
     }
   });
   // Resumable uploads (the return form's photos): each chosen file is sent in 1 MB chunks over
   // tus (tus-js-client, loaded on first use), a photo larger than what is kept first made that
   // size on the phone, each with its progress; a lost connection pauses it and it goes on by
   // itself when the phone is back online. Where any of that is missing, the form sends the files.
-  var tusLoading = null;
   function resumable(form) {
     return form && form.hasAttribute("data-resumable") && window.Promise && window.Blob &&
       window.XMLHttpRequest && "onLine" in navigator;
-  }
-  function loadTus(src) {
-    if (!tusLoading) {
-      tusLoading = new Promise(function (resolve, reject) {
-        var script = document.createElement("script");
-        script.src = src;
-        script.onload = function () { resolve(window.tus); };
-        script.onerror = reject;
-        document.head.appendChild(script);
-      });
-    }
-    return tusLoading;
   }
   // What to send: the photo drawn upright at the kept size and encoded as JPEG; the file as it
   // is when it is already that small, not a format the browser decodes, or not made smaller.
@@ -209,7 +297,7 @@
   }
   function sendChosen(input) {
     var form = input.form, files = Array.prototype.slice.call(input.files);
-    loadTus(form.dataset.tusSrc).then(function () {
+    loadScript(form.dataset.tusSrc).then(function () {
       input.value = "";
       sendResumably(form, files);
     }, function () { form.requestSubmit(); });
