@@ -1,12 +1,13 @@
 """The request's documents on its pages (merchant and staff alike): each one due, with its
-download link once a worker has made it, "being prepared" until then; and the PDF itself,
-served as an attachment that runs nothing."""
+links once a worker has made it, "being prepared" until then; and the PDF itself, kept inert:
+to download, or to open in the browser's viewer (WeChat's browser cannot save a download: an
+opened PDF is what a merchant there can read, print or forward)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Response
+from litestar import Request, Response
 
 from db.documents import case_file_pending, document_numbers, latest_document
 from db.errors import NotFound
@@ -36,8 +37,16 @@ def _shown(kind: str, number: int, url: str) -> dict[str, Any]:
     return {"kind": kind, "label": label, "number": number, "url": f"{url}/documents/{kind}"}
 
 
-async def document_file(store: Any, request_id: int, kind: str, rma: str) -> Response[Any]:
-    """The newest version of this kind of document; NotFound while there is none."""
+def opens(request: Request[Any, Any, Any]) -> bool:
+    """Whether the document is asked for to open (`?open=1`) rather than to download."""
+    return request.query_params.get("open") == "1"
+
+
+async def document_file(
+    store: Any, request_id: int, kind: str, rma: str, *, open_it: bool = False
+) -> Response[Any]:
+    """The newest version of this kind of document, as an attachment or — a PDF asked to open —
+    inline; NotFound while there is none."""
     if kind not in DOCUMENT_LABELS:
         raise NotFound(kind)
     row = await latest_document(request_id, kind)
@@ -49,6 +58,6 @@ async def document_file(store: Any, request_id: int, kind: str, rma: str) -> Res
         row["stored_name"],
         filename=f"{rma}-{kind}-v{row['number']}.{'zip' if zipped else 'pdf'}",
         media_type="application/zip" if zipped else "application/pdf",
-        attachment=True,
+        attachment=zipped or not open_it,  # a ZIP has no viewer to open in
         cache="private, no-cache",
     )

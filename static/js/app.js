@@ -4,6 +4,8 @@
   "use strict";
   // With this script, choosing files uploads them: the Upload button is for pages without it.
   document.documentElement.classList.add("js");
+  // WeChat's in-app browser cannot save downloads: pages say what to do there instead.
+  if (/MicroMessenger/i.test(navigator.userAgent)) { document.documentElement.classList.add("wechat"); }
   // Choosing files starts the upload at once (resumably where the form offers it, below);
   // without this script the Upload button does it.
   document.addEventListener("change", function (event) {

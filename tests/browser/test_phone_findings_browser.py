@@ -94,7 +94,7 @@ async def test_uploading_at_step_3_costs_no_extra_press_of_back(
     await to_step_3(page, live_server)
 
     for count, name in enumerate(("one.jpg", "two.jpg"), start=1):
-        await page.locator("input[name=files]").set_input_files(str(_photo(tmp_path, name)))
+        await page.locator("#f-files").set_input_files(str(_photo(tmp_path, name)))
         await expect(page.locator(".thumbs img")).to_have_count(count)
         # the new form is htmx's once the swap has settled (a person takes longer than that)
         await page.wait_for_function(
@@ -138,7 +138,7 @@ async def test_the_appeal_form_picks_photos_with_thumbnails_that_can_be_taken_ba
     await sign_in(page, live_server, PHONE, next_path=f"/returns/{rma}")
 
     appeal = page.locator("#appeal")
-    await appeal.locator("input[type=file]").set_input_files(
+    await appeal.locator("#f-appeal-files").set_input_files(
         [str(_photo(tmp_path, "a.jpg")), str(_photo(tmp_path, "b.jpg"))]
     )
     await expect(appeal.locator(".thumbs img")).to_have_count(2)

@@ -47,7 +47,7 @@ async def test_an_upload_cut_off_halfway_finishes_when_the_connection_returns(
     chunks: list[str] = []
     page.on("request", lambda r: chunks.append(r.method) if "/returns/uploads/" in r.url else None)
 
-    await page.locator("input[name=files]").set_input_files(str(photo))
+    await page.locator("#f-files").set_input_files(str(photo))
     bar = page.locator(".uploads progress")
     await page.wait_for_function("(document.querySelector('.uploads progress') || {}).value >= 40")
     await link(offline=True)
@@ -78,6 +78,6 @@ async def test_a_12_mp_photo_is_sent_at_the_kept_size(
             lengths.append(int(request.headers["upload-length"]))
 
     page.on("request", created)
-    await page.locator("input[name=files]").set_input_files(str(photo))
+    await page.locator("#f-files").set_input_files(str(photo))
     await expect(page.locator(".thumbs img")).to_have_count(1, timeout=60_000)
     assert lengths and lengths[0] < photo.stat().st_size * 0.75, (lengths, photo.stat().st_size)

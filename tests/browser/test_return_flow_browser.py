@@ -53,7 +53,7 @@ async def _fill_the_form(page: Page, photo: Path, *, javascript: bool) -> str:
     await page.locator("form[method=post] button[type=submit]").first.click()
 
     await expect(page.get_by_text("第 3 步，共 5 步")).to_be_visible()
-    await page.locator("input[name=files]").set_input_files(str(photo))
+    await page.locator("#f-files").set_input_files(str(photo))
     if not javascript:
         await page.locator(".upload-form button[type=submit]").click()
     await expect(page.locator(".thumbs img")).to_have_count(1)

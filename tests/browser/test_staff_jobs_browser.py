@@ -114,8 +114,11 @@ async def test_a_request_goes_from_submitted_to_refunded_in_the_browser(
     # the worker renders the authorization within seconds; the page shows it without a reload
     authorization = shop.locator("#documents").get_by_role("link", name="退货授权书（PDF，可打印）")
     await expect(authorization).to_be_visible(timeout=20_000)
+    await authorization.click()  # opens in the browser's PDF viewer
+    await expect(shop).to_have_url(re.compile(r"/documents/authorization\?open=1$"))
+    await shop.go_back()
     async with shop.expect_download() as downloading:
-        await authorization.click()
+        await shop.locator("#documents").get_by_role("link", name="下载 PDF").click()
     saved = await (await downloading.value).path()
     assert (await asyncio.to_thread(Path(saved).read_bytes)).startswith(b"%PDF")
     # the QR's link, opened on a phone: genuine, and nothing private

@@ -289,9 +289,17 @@ async def test_the_merchant_and_staff_download_it_and_nobody_else(
     assert pdf.headers["content-disposition"].startswith("attachment") and pdf.content.startswith(
         b"%PDF"
     )
+    # opened in the browser's viewer (WeChat cannot save a download), as inert as downloaded
+    opened = await client.get(f"/returns/{rma}/documents/authorization", params={"open": "1"})
+    assert opened.headers["content-disposition"].startswith("inline")
+    assert opened.headers["content-security-policy"].endswith("sandbox")
+    assert opened.content == pdf.content
     assert (await client.get(f"/returns/{rma}/documents/case_file")).status_code == 404
     client.cookies.clear()
     await factories.sign_in(client, await factories.merchant())
+    assert (
+        await client.get(f"/returns/{rma}/documents/authorization", params={"open": "1"})
+    ).status_code == 404
     assert (await client.get(f"/returns/{rma}/documents/authorization")).status_code == 404
     client.cookies.clear()
     await factories.staff_session(client, await factories.staff("wang", "reviewer"))
@@ -358,6 +366,9 @@ async def test_a_case_file_holds_the_record_and_every_file_with_hashes_that_chec
     assert await render_document(ctx, key) == "rendered version 1"
     answer = await client.get(f"/returns/{rma}/documents/case_file")
     assert answer.headers["content-type"] == "application/zip"
+    # a ZIP has no viewer to open in: asked to open, it is still a download
+    opened = await client.get(f"/returns/{rma}/documents/case_file", params={"open": "1"})
+    assert opened.headers["content-disposition"].startswith("attachment")
     archive = zipfile.ZipFile(io.BytesIO(answer.content))
     manifest = archive.read("manifest.sha256").decode().splitlines()
     assert len(manifest) == 2  # the PDF and the one photo

@@ -15,7 +15,7 @@ from db.request_views import merchant_request_id
 from db.snapshots import load_snapshot
 from domain.rma import normalise_rma
 from web.auth import current_merchant, merchant_required
-from web.documents import document_file, documents_view
+from web.documents import document_file, documents_view, opens
 from web.merchant.request_view import page_url
 from web.navigation import redirect_to
 from web.rendering import render
@@ -45,7 +45,9 @@ async def download(
     request: Request[Any, Any, Any], rma: FromPath[str], kind: FromPath[str]
 ) -> Response[Any]:
     request_id, canonical = await _own(request, rma)
-    return await document_file(request.app.state.files, request_id, kind, canonical)
+    return await document_file(
+        request.app.state.files, request_id, kind, canonical, open_it=opens(request)
+    )
 
 
 @post("/returns/{rma:str}/case-file", name="request_case_file", guards=[merchant_required])

@@ -13,7 +13,7 @@ from db.documents import request_case_file
 from db.errors import NotFound
 from domain.terms import Role
 from web.auth import current_staff, staff_required
-from web.documents import document_file, documents_view
+from web.documents import document_file, documents_view, opens
 from web.navigation import redirect_to
 from web.rendering import render
 from web.staff.access import seen_request
@@ -36,7 +36,9 @@ async def download(
     request_id, canonical, _snapshot = await seen_request(request, rma)
     if kind == "case_file" and current_staff(request).role is not Role.SUPERVISOR:
         raise NotFound(kind)  # the whole record goes to the merchant and supervisors alone
-    return await document_file(request.app.state.files, request_id, kind, canonical)
+    return await document_file(
+        request.app.state.files, request_id, kind, canonical, open_it=opens(request)
+    )
 
 
 @post(
