@@ -9,7 +9,7 @@ import random
 from collections.abc import Callable
 from io import BytesIO
 
-from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
+from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter
 
 SIZE = (1200, 900)
 
@@ -52,6 +52,14 @@ def jpeg(image: Image.Image, quality: int = 85) -> bytes:
     out = BytesIO()
     image.save(out, "JPEG", quality=quality)
     return out.getvalue()
+
+
+def phone_photo(seed: int) -> bytes:
+    """A scene as a 12 MP phone camera saves it: 4000 × 3000 with its sensor noise, JPEG 92 —
+    about 4 MB, as a phone's photo of a counter is."""
+    sharp = scene(seed).resize((4000, 3000))
+    noise = Image.effect_noise(sharp.size, 8).convert("RGB")
+    return jpeg(ImageChops.add(sharp, noise, scale=1.0, offset=-128), 92)
 
 
 def _opened(content: bytes) -> Image.Image:

@@ -2,7 +2,7 @@
 its image process and every other child together stay under 400 MB while they take the hostile
 corpus (files just under every limit among them) four uploads at a time, and ten bombs in one
 request beside three requests of the costliest files still accepted; an ordinary photo uploaded
-meanwhile is stored. The image process itself cannot grow past a hard limit."""
+meanwhile is stored; twenty resumable uploads at once. The image process itself cannot grow past a hard limit."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from tests.hostile_files import (
 )
 from tests.integration import factories
 from tests.integration.live import web_server
+from tests.photo_scenes import phone_photo
 from tests.process_memory import TreeMemory, process_tree
 
 RSS_LIMIT_MB = 400
@@ -107,6 +108,42 @@ async def test_ten_bombs_in_one_request_are_refused_while_a_photo_uploaded_meanw
     assert all(f"“{name}” is {TOO_LARGE}" in refused.text for name, _ in bombs), refused.text
     assert await draft_files(merchant.drafts[0]) == []
     assert [r.status_code for r in accepted] == [303, 303, 303]
+    assert memory.peak_mb < RSS_LIMIT_MB, memory.report()
+
+
+async def _resumably(merchant: Merchant, draft_id: int, photo: bytes) -> int:
+    """One photo sent over tus as the return form's script sends it: created, then 1 MB chunks;
+    the status of the last chunk."""
+    from tests.integration.test_resumable_uploads import CHUNK, TUS, _meta
+
+    headers = {"x-csrftoken": merchant.csrf, "Accept-Language": "en"}
+    created = await merchant.http.post(f"/returns/drafts/{draft_id}/uploads", headers={
+        **headers, **TUS, "Upload-Length": str(len(photo)), "Upload-Metadata": _meta("p.jpg")})  # fmt: skip
+    assert created.status_code == 201, created.text
+    status = 0
+    for offset in range(0, len(photo), 1024 * 1024):
+        sent = await merchant.http.patch(created.headers["Location"],
+            content=photo[offset : offset + 1024 * 1024],
+            headers={**headers, **CHUNK, "Upload-Offset": str(offset)})  # fmt: skip
+        status = sent.status_code
+    return status
+
+
+async def test_twenty_resumable_uploads_at_once_stay_under_400_mb_and_all_land(
+    server: tuple[str, int], now: datetime
+) -> None:
+    """Twenty phones sending a 12 MP photo each over tus at the same moment: every chunk kept as
+    it arrives, each whole photo checked in the one image process in turn."""
+    url, pid = server
+    photos = [phone_photo(40 + i) for i in range(20)]  # about 4 MB each
+    async with signed_in(url, now, drafts=20) as merchant:
+        with TreeMemory(pid) as memory:
+            statuses = await asyncio.gather(
+                *(_resumably(merchant, d, p) for d, p in zip(merchant.drafts, photos, strict=True))
+            )
+    assert statuses == [204] * 20
+    for draft_id in merchant.drafts:
+        assert [f["original_name"] for f in await draft_files(draft_id)] == ["p.jpg"]
     assert memory.peak_mb < RSS_LIMIT_MB, memory.report()
 
 

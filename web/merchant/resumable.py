@@ -12,6 +12,7 @@ it (another session is told there is no such upload), and one nobody adds to for
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -183,13 +184,18 @@ async def _received(request: Request[Any, Any, Any], room: int) -> tuple[bytes |
 async def _complete(request: Request[Any, Any, Any], upload: Upload) -> Response[Any]:
     """The whole file is here: checked and re-encoded, then added to the draft, as the form's."""
     store: FileStore = request.app.state.files
-    content = b"".join([await store.read(name) for name in upload.parts])
-    await _end(store, upload)
-    done = {"Upload-Offset": str(upload.offset)}
-    draft = await own_draft(request, str(upload.request_id))
-    if not draft.is_draft:
-        return _answer(409, done, _("This return request has already been submitted."))
-    prepared = await prepare_upload(upload.filename, content)
+    # gathered on disk and read when its turn in the image process comes, as the form's files
+    # are: twenty phones finishing at once do not hold twenty photos in this process
+    with tempfile.TemporaryFile() as whole:
+        for name in upload.parts:
+            whole.write(await store.read(name))
+        whole.seek(0)
+        await _end(store, upload)
+        done = {"Upload-Offset": str(upload.offset)}
+        draft = await own_draft(request, str(upload.request_id))
+        if not draft.is_draft:
+            return _answer(409, done, _("This return request has already been submitted."))
+        prepared = await prepare_upload(upload.filename, whole)
     if isinstance(prepared, Text):  # refused by content, as the form's uploads are
         return _answer(422, done, render_text(prepared))
     if await add_to_draft(store, draft.id, draft.merchant_id, prepared) is None:
