@@ -38,7 +38,7 @@ check: install
 	$(UV) run mypy domain db web workers settings.py lifetime.py logs.py dev.py texts.py piccolo_conf.py
 	$(UV) run python -m tests.shape
 
-bench: install
+bench: install browser-deps
 	@$(UV) run python -m tests.bench
 
 # the production shape on this machine: PostgreSQL, Redis, S3 (moto), 2 web processes, 2 workers

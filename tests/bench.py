@@ -4,7 +4,8 @@
   transaction) against a plain single-row insert into the same database;
 - pages: rendering the Chinese home page through the whole app against /healthz;
 - domain: `decide` alone, against building the snapshot it reads;
-- and the sections in tests/bench_pages/ (BENCH_SECTIONS=server, staff, workers, images, photos, api, webhooks or imports).
+- and the sections in tests/bench_pages/ (BENCH_SECTIONS=server, staff, workers, images,
+  photos, phone, api, webhooks or imports).
 Run on the embedded default, or with DATABASE_URL / REDIS_URL set like the tests.
 """
 
@@ -149,6 +150,14 @@ async def _run() -> int:
 
         await photos_section()
         return 0
+    if os.environ.get("BENCH_SECTIONS") == "phone":  # only the photo step on a phone's link
+        from tests.bench_pages.phone import phone_section
+
+        from tests.bench_pages.summary import bench_line
+
+        await phone_section()
+        print(bench_line())
+        return 0
     if os.environ.get("BENCH_SECTIONS") == "images":  # only what hostile uploads cost
         from tests.bench_pages.images import images_bench
 
@@ -252,6 +261,9 @@ async def _run() -> int:
     from tests.bench_pages.photo_lookup import photos_section
 
     await photos_section()
+    from tests.bench_pages.phone import phone_section
+
+    await phone_section()
     from tests.bench_pages.summary import bench_line
 
     print(bench_line())

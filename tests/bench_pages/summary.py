@@ -4,7 +4,8 @@ order — `na` for a figure whose section did not run."""
 from __future__ import annotations
 
 FIELDS = ("request_page", "request_p99_ms", "home", "poll", "form_post", "form_post_p99_ms",
-          "queue_p95_ms", "pdf", "notify", "scale_2web", "first_load_kb")  # fmt: skip
+          "queue_p95_ms", "pdf", "notify", "scale_2web", "first_load_kb", "phone_photo_kb",
+          "resume_ms")  # fmt: skip
 _recorded: dict[str, float] = {}
 
 
