@@ -152,7 +152,6 @@ async def _run() -> int:
         return 0
     if os.environ.get("BENCH_SECTIONS") == "phone":  # only the photo step on a phone's link
         from tests.bench_pages.phone import phone_section
-
         from tests.bench_pages.summary import bench_line
 
         await phone_section()
