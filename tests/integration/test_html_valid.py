@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from db.documents import record_document
+from db.tables import Order
 from domain.lifecycle import Action, FeePayer
 from settings import PROJECT_ROOT
 from tests.integration import factories
@@ -58,6 +60,13 @@ async def _id_of(rma: str) -> int:
     return int(row["id"])
 
 
+async def _order_listing_no_sn(merchant_id: int, now: datetime) -> tuple[int, list[int], str]:
+    """An order whose terminal's SN the merchant types (or scans) at step 1."""
+    order_id, items = await factories.order(merchant_id, now - timedelta(days=2), serials=(None,))  # type: ignore[arg-type]
+    number = await Order.select(Order.order_no).where(Order.id == order_id).first()
+    return order_id, items, number["order_no"]
+
+
 async def test_every_merchant_page_passes_the_nu_html_checker(client: Any, tmp_path: Path) -> None:
     now = datetime.now(UTC)  # with its microseconds, as every real timestamp has them
     pages: dict[str, str] = {}
@@ -86,6 +95,11 @@ async def test_every_merchant_page_passes_the_nu_html_checker(client: Any, tmp_p
             ("rejected", Action.REJECT),
         )
     }
+    approved_id = await _id_of(rmas["approved"])
+    # documents made: the authorization in two versions (opened or downloaded), a case file
+    for kind, facts in (("authorization", "0"), ("authorization", "1"), ("case_file", "2")):
+        await record_document(request_id=approved_id, kind=kind, facts_sha256=facts * 64,
+                              stored_name=f"{kind}-{facts}", size=1, locale="zh_CN", now=now)  # fmt: skip
     for name, rma in rmas.items():
         await page(f"request-{name}", f"/returns/{rma}")
     await factories.message(await _id_of(rmas["submitted"]), merchant_id, "什么时候审核？", now)
@@ -115,6 +129,8 @@ async def test_every_merchant_page_passes_the_nu_html_checker(client: Any, tmp_p
     for step in range(1, 6):
         await page(f"step-{step}", f"/returns/drafts/{draft}/step/{step}")
     await page("step-1-choose", f"/returns/drafts/{draft}/step/1?choose=1")
+    _, _, unlisted = await _order_listing_no_sn(merchant_id, now)
+    await page("step-1-sn-to-type", "/returns/new", params={"order_no": unlisted})
     await page("new", "/returns/new?new=1")
     await page("discard", f"/returns/drafts/{draft}/discard")
     token = await factories.csrf_token(client, f"/returns/drafts/{draft}/step/2")
@@ -122,6 +138,10 @@ async def test_every_merchant_page_passes_the_nu_html_checker(client: Any, tmp_p
         f"/returns/drafts/{draft}/step/2", data={"reason": "other", "_csrf_token": token}
     )
     pages["step-2-refused"] = refused.text
+    # the pieces the phone's pages add are among what is checked
+    assert "documents/authorization?open=1" in pages["request-approved"]
+    assert "data-scan-fills" in pages["step-1-sn-to-type"] and "data-scan-picks" in pages["step-1"]
+    assert 'capture="environment"' in pages["step-3"]
     assert nu_errors(pages, tmp_path) == []
 
 
