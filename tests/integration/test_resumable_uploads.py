@@ -1,8 +1,8 @@
 """Resumable uploads (tus 1.0.0) for the return form's photos, spoken as tus-js-client speaks it:
 a photo sent in chunks lands in the draft as a form upload does; a chunk cut off midway keeps
 what arrived and the rest follows; the protocol's refusals (409, 460, 404 for another session,
-410 once expired, 412, 415, 413); a completed upload that is a bomb is refused as the form
-refuses it, and nothing is added."""
+410 once expired, 412, 415, 413); a completed upload that is a bomb, a script or a cut-off file
+is refused as the form refuses it, and nothing is added; a polyglot is kept as its photo alone."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import pytest
 from db.evidence import draft_files
 from db.resumable import purge_expired_uploads
 from db.tables import ResumableUpload
-from tests.hostile_files import zero_png
+from tests.hostile_files import Hostile, corpus, small_jpeg
 from tests.integration import factories
 from tests.integration.live import web_server
 from tests.photo_scenes import jpeg, scene
@@ -160,13 +160,29 @@ async def test_termination_forgets_the_upload(client: Any, draft: int) -> None:
     assert await ResumableUpload.count() == 0
 
 
-async def test_a_completed_bomb_is_refused_and_nothing_is_added(client: Any, draft: int) -> None:
-    bomb = zero_png(7071, "RGBA")
-    url = await _create(client, draft, bomb, name="bomb.png")
-    answer = await _send(client, url, 0, bomb)
+@pytest.mark.parametrize(
+    "hostile",
+    [h for h in corpus() if h.name in ("bomb.png", "svg.jpg", "page.png", "cut.jpg")],
+    ids=lambda h: h.name,
+)
+async def test_a_completed_upload_refused_by_content_adds_nothing(
+    client: Any, draft: int, hostile: Hostile
+) -> None:
+    url = await _create(client, draft, hostile.content, name=hostile.name)
+    answer = await _send(client, url, 0, hostile.content)
     assert answer.status_code == 422
-    assert "bomb.png" in answer.text  # the words the form would show
+    assert hostile.name in answer.text and hostile.outcome in answer.text  # as the form says
     assert await draft_files(draft) == []
+
+
+async def test_a_completed_polyglot_is_kept_as_the_photo_alone(client: Any, draft: int) -> None:
+    """A JPEG with a ZIP after it: re-encoded, as the form's uploads are, the ZIP left behind."""
+    polyglot = small_jpeg() + b"PK\x03\x04" + b"\0" * 200
+    url = await _create(client, draft, polyglot, name="polyglot.jpg")
+    assert (await _send(client, url, 0, polyglot)).status_code == 204
+    [kept] = await draft_files(draft)
+    stored = await client.app.state.files.read(kept["stored_name"])
+    assert stored.startswith(b"\xff\xd8") and b"PK\x03\x04" not in stored
 
 
 async def test_housekeeping_purges_expired_uploads_and_their_parts(client: Any, draft: int) -> None:
