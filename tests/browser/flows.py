@@ -43,3 +43,13 @@ async def _new_code(page: Page, base_url: str, phone: str, earlier: list[str]) -
             return codes[0]
         await page.wait_for_timeout(200)
     raise AssertionError("no new sign-in code reached the dev outbox")
+
+
+STAFF_PASSWORD = "a-long-test-passphrase"  # what tests.integration.factories.staff sets
+
+
+async def staff_password(page: Page, username: str) -> None:
+    """On the staff sign-in form the page shows: the username and password, sent."""
+    await page.get_by_label("用户名").fill(username)
+    await page.get_by_label("密码").fill(STAFF_PASSWORD)
+    await page.get_by_role("button", name="登录").click()

@@ -4,6 +4,7 @@ polyfill (ZXing in WebAssembly) from our static files, as iOS Safari and WeChat 
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,10 +13,10 @@ import pytest
 from playwright.async_api import Browser, Page, Request, expect
 
 from db.tables import ReturnItem
+from domain.verification import verification_token
 from tests.browser.camera import browser_with_camera, code128_label, qr_label, write_y4m
 from tests.browser.conftest import PHONE_VIEWPORT
-from tests.browser.flows import sign_in
-from tests.browser.test_staff_browser import PASSWORD
+from tests.browser.flows import sign_in, staff_password
 from tests.integration import factories
 
 PHONE = "13800138055"
@@ -111,15 +112,14 @@ async def test_the_dock_opens_the_parcel_whose_authorization_qr_the_camera_reads
     _, rma = await factories.submitted(merchant_id, datetime.now(UTC))
     await factories.staff("zhoujie", "inspector")
     # the QR printed on the authorization holds its verification link, which names the RMA
-    video = write_y4m(qr_label(f"{live_server}/verify/{rma}"), tmp_path / "qr.y4m")
+    link = f"{live_server}/v/{verification_token(os.environ['SECRET_KEY'], rma)}"
+    video = write_y4m(qr_label(link), tmp_path / "qr.y4m")
     async with browser_with_camera(video) as browser:
         page = await _phone(browser)
         wasm: list[Request] = []
         page.on("request", lambda request: wasm.append(request) if ".wasm" in request.url else None)
         await page.goto(live_server + "/staff/receive")
-        await page.get_by_label("用户名").fill("zhoujie")
-        await page.get_by_label("密码").fill(PASSWORD)
-        await page.get_by_role("button", name="登录").click()
+        await staff_password(page, "zhoujie")
         await page.get_by_role("button", name="用摄像头扫描").click()
         await expect(page.get_by_role("heading", name=rma)).to_be_visible(timeout=20_000)
         assert page.url.endswith(f"/staff/receive/{rma}")

@@ -11,9 +11,8 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.conftest import axe_violations
+from tests.browser.flows import staff_password
 from tests.integration import factories
-
-PASSWORD = "a-long-test-passphrase"
 
 
 @pytest.fixture
@@ -32,9 +31,7 @@ async def desk(browser: Browser) -> AsyncIterator[Page]:
 async def _sign_in(page: Page, base: str, username: str) -> None:
     await page.goto(base + "/staff/queue")
     await expect(page.get_by_role("heading", name="员工登录")).to_be_visible()
-    await page.get_by_label("用户名").fill(username)
-    await page.get_by_label("密码").fill(PASSWORD)
-    await page.get_by_role("button", name="登录").click()
+    await staff_password(page, username)
     await expect(page.get_by_role("heading", name="待办队列")).to_be_visible()
 
 
@@ -108,9 +105,7 @@ async def test_staff_screens_have_no_serious_accessibility_violations(
     await desk.goto(live_server + "/staff/login")
     assert await axe_violations(desk) == []
     # a supervisor's password leads to the second factor's enrolment, with its QR code
-    await desk.get_by_label("用户名").fill("zhaolei")
-    await desk.get_by_label("密码").fill(PASSWORD)
-    await desk.get_by_role("button", name="登录").click()
+    await staff_password(desk, "zhaolei")
     await expect(desk.get_by_role("img", name="身份验证器应用的二维码")).to_be_visible()
     assert await axe_violations(desk) == [], desk.url
     await desk.context.clear_cookies()

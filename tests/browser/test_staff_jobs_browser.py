@@ -23,7 +23,6 @@ from tests.browser import flows
 from tests.browser.conftest import axe_violations
 from tests.integration import factories
 
-PASSWORD = "a-long-test-passphrase"
 PHONE = "13612345678"
 
 
@@ -47,9 +46,7 @@ async def _signed_in(context: BrowserContext, base: str, username: str) -> Page:
     await context.clear_cookies()
     page = await context.new_page()
     await page.goto(base + "/staff/login")
-    await page.get_by_label("用户名").fill(username)
-    await page.get_by_label("密码").fill(PASSWORD)
-    await page.get_by_role("button", name="登录").click()
+    await flows.staff_password(page, username)
     await page.wait_for_url(re.compile(r"/staff/(queue|login/enrol|login/code)"))
     if "/staff/login/" in page.url:  # a supervisor: the second factor, enrolled on first use
         secret = await page.locator(".totp-qr code").inner_text()
