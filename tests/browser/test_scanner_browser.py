@@ -105,6 +105,20 @@ async def test_without_the_camera_allowed_the_field_stays_a_field_and_says_why(
     await page.context.close()
 
 
+async def test_without_a_camera_the_field_stays_a_field_and_says_why(
+    live_server: str, browser: Browser
+) -> None:
+    # the browser of the other tests: no capture device at all, the camera allowed
+    page = await _phone(browser)
+    await _at_step_1(page, live_server, serials=(None,))
+    await page.locator("input[name=item]").check()
+    await page.get_by_role("button", name="扫描 SN").click()
+    said = "此设备上没有找到摄像头。请在输入框中手动填写。"
+    await expect(page.get_by_role("status").filter(has_text=said)).to_be_visible()
+    await expect(page.get_by_label("序列号（SN）")).to_be_editable()
+    await page.context.close()
+
+
 async def test_the_dock_opens_the_parcel_whose_authorization_qr_the_camera_reads(
     live_server: str, tmp_path: Path
 ) -> None:
