@@ -71,7 +71,10 @@ def _verified_by(receiver: Receiver, body: bytes, headers: dict[str, str]) -> li
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            length = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(length)
+            if len(body) < length:  # the sender went away midway (a killed worker): no request
+                return
             headers = {name.lower(): value for name, value in self.headers.items()}
             verified_by = _verified_by(receiver, body, headers)
             with receiver.lock:
