@@ -109,6 +109,12 @@ def check_items(
     return chosen, problems
 
 
+def listed_units(line: OrderLine, lines: Iterable[OrderLine]) -> list[OrderLine]:
+    """The order's units of this line's product whose SNs the order lists: where there are any,
+    an SN typed (or scanned) for the line must be one of theirs."""
+    return [o for o in lines if o.product_id == line.product_id and o.serial_number]
+
+
 def _unit(
     line: OrderLine,
     choice: ItemChoice,
@@ -119,7 +125,7 @@ def _unit(
     serial = normalise_serial(choice.serial_text) or normalise_serial(line.serial_number or "")
     if not serial:
         return None, Text(N_("Enter the serial number (SN) on the label of this terminal."))
-    listed = [o for o in lines if o.product_id == line.product_id and o.serial_number]
+    listed = listed_units(line, lines)
     if not listed:
         # the order never listed this product's SNs: the label is all there is to go by
         if not _SERIAL.fullmatch(serial):

@@ -32,13 +32,19 @@ async def documents_view(request_id: int, snapshot: ReturnSnapshot, url: str, *,
             "case_file_url": f"{url}/case-file" if may_ask_case_file else ""}  # fmt: skip
 
 
+def _zipped(kind: str) -> bool:
+    """The case file is a ZIP (no viewer opens it); every other document a PDF."""
+    return kind == "case_file"
+
+
 def _shown(kind: str, number: int, url: str) -> dict[str, Any]:
     label = _(DOCUMENT_LABELS[kind])
-    return {"kind": kind, "label": label, "number": number, "url": f"{url}/documents/{kind}"}
+    return {"kind": kind, "label": label, "number": number, "url": f"{url}/documents/{kind}",
+            "opens": not _zipped(kind)}  # fmt: skip
 
 
 def opens(request: Request[Any, Any, Any]) -> bool:
-    """Whether the document is asked for to open (`?open=1`) rather than to download."""
+    """Whether a page asks for the document to open (`?open=1`) rather than to download."""
     return request.query_params.get("open") == "1"
 
 
@@ -52,12 +58,12 @@ async def document_file(
     row = await latest_document(request_id, kind)
     if row is None:
         raise NotFound(kind)
-    zipped = kind == "case_file"
+    zipped = _zipped(kind)
     return await stored_file(
         store,
         row["stored_name"],
         filename=f"{rma}-{kind}-v{row['number']}.{'zip' if zipped else 'pdf'}",
         media_type="application/zip" if zipped else "application/pdf",
-        attachment=zipped or not open_it,  # a ZIP has no viewer to open in
+        attachment=zipped or not open_it,
         cache="private, no-cache",
     )

@@ -5,7 +5,8 @@
   // With this script, choosing files uploads them: the Upload button is for pages without it.
   document.documentElement.classList.add("js");
   // WeChat's in-app browser cannot save downloads: pages say what to do there instead.
-  if (/MicroMessenger/i.test(navigator.userAgent)) { document.documentElement.classList.add("wechat"); }
+  var IN_WECHAT = /MicroMessenger/i.test(navigator.userAgent);
+  if (IN_WECHAT) { document.documentElement.classList.add("wechat"); }
   // Choosing files starts the upload at once (resumably where the form offers it, below);
   // without this script the Upload button does it.
   document.addEventListener("change", function (event) {
@@ -136,8 +137,7 @@
     var denied = name === "NotAllowedError" || name === "SecurityError";
     var absent = name === "NotFoundError" || name === "OverconstrainedError" || name === "NotReadableError";
     if (denied) { refuse(box, words.wordsDenied); } else if (absent) { refuse(box, words.wordsAbsent); } else {
-      var wechat = /MicroMessenger/i.test(navigator.userAgent);
-      refuse(box, words.wordsUnavailable + (wechat ? " " + words.wordsWechat : ""));
+      refuse(box, words.wordsUnavailable + (IN_WECHAT ? " " + words.wordsWechat : ""));
     }
   }
   function scan(box) {

@@ -18,13 +18,13 @@ from playwright.async_api import Page, Request, async_playwright
 from dev import web_command
 from tests.bench_pages.server import _free_port, serving
 from tests.bench_pages.summary import record
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.photo_scenes import phone_photo
 from web.cookies import SESSION, cookie_name
 
 UPLINK = 500_000  # bytes a second up: a fair 4G link
 LATENCY_MS = 80
 DROPS = 3  # the median of three
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
 async def _prepare() -> tuple[str, list[int]]:
@@ -122,8 +122,9 @@ async def phone_section() -> None:
         port = _free_port()
         with serving(web_command(port), env, port) as url:
             async with async_playwright() as playwright:
-                browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=[
-                    "--headless", "--no-sandbox", "--disable-gpu"])  # fmt: skip
+                browser = await playwright.chromium.launch(
+                    executable_path=CHROMIUM, args=CHROMIUM_ARGS
+                )
                 # bypass_csp: the measuring waits are page-side expressions, which the CSP (rightly) refuses
                 context = await browser.new_context(
                     viewport={"width": 390, "height": 844}, bypass_csp=True

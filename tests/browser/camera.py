@@ -13,7 +13,7 @@ import segno
 from PIL import Image, ImageDraw
 from playwright.async_api import Browser, async_playwright
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
 FRAME = (640, 480)
 

@@ -20,19 +20,9 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from dev import WORKER_COMMAND, web_command
 from settings import PROJECT_ROOT
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.integration.conftest import clean_state, database  # noqa: F401  (shared fixtures)
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 AXE = PROJECT_ROOT / "tests" / "browser" / "vendor" / "axe.min.js"
 PHONE_VIEWPORT = {"width": 390, "height": 844}
 

@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+import anyio.to_thread
 from litestar import Request, Response, delete, get, patch, post, route
 from litestar.enums import HttpMethod
 from litestar.exceptions import InternalServerException
@@ -187,8 +188,8 @@ async def _complete(request: Request[Any, Any, Any], upload: Upload) -> Response
     # gathered on disk and read when its turn in the image process comes, as the form's files
     # are: twenty phones finishing at once do not hold twenty photos in this process
     with tempfile.TemporaryFile() as whole:
-        for name in upload.parts:
-            whole.write(await store.read(name))
+        for name in upload.parts:  # written off the event loop, as a file store's writes are
+            await anyio.to_thread.run_sync(whole.write, await store.read(name))
         whole.seek(0)
         await _end(store, upload)
         done = {"Upload-Offset": str(upload.offset)}

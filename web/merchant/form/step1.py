@@ -12,7 +12,8 @@ from db.errors import NotFound
 from db.orders import OrderView, merchant_order, merchant_orders
 from domain.guards import serial_held
 from domain.limits import ORDERS_LISTED
-from domain.return_form import ItemChoice, check_items
+from domain.return_form import ItemChoice, check_items, listed_units
+from domain.serials import normalise_serial
 from web.auth import current_merchant
 from web.i18n import current_locale, render_text
 from web.i18n import gettext as _
@@ -58,6 +59,7 @@ async def show(
         order=shown,
         holders=holders,
         held_words={sn: render_text(serial_held(sn, held).message) for sn, held in holders.items()},
+        scan_listed=_listed_serials(shown),
         error_labels=_labels(shown),
         typed_order_no=typed_order_no,
         selection=selection if selection is not None else _selection_from_draft(draft),
@@ -66,6 +68,14 @@ async def show(
         form_action=step_url(draft.id, 1) if draft else "/returns/new",
         choose_url=(step_url(draft.id, 1) + "?choose=1") if draft else "/returns/new?new=1",
     )
+
+
+def _listed_serials(order: OrderView | None) -> dict[int, list[str]]:
+    """For each line, the SNs (as the check reads them) a code scanned for it must be one of —
+    none where any SN of the label will do."""
+    lines = [line.as_order_line() for line in order.lines] if order else []
+    return {line.order_item_id: [normalise_serial(unit.serial_number or "")
+                                 for unit in listed_units(line, lines)] for line in lines}  # fmt: skip
 
 
 def _labels(order: OrderView | None) -> dict[str, str]:
